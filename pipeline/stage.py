@@ -1,0 +1,191 @@
+"""What every stage shares: per-stage counts, the reject sink, and the datatrove-style Filter base.
+
+A rule is one `filter(record) -> bool | (bool, reason)` method; the base class owns iteration,
+counting and writing every drop as a `Reject` with its reason, so no rule can lose a record silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from pipeline.records import Dialog, Document, Reject
+
+R = TypeVar("R", Dialog, Document)
+
+EXAMPLES_PER_REASON = 3
+
+
+class StageStats(BaseModel):
+    """Counts for one stage: what came in, what it kept, what it rejected and why."""
+
+    stage: str
+    seen: int = 0
+    kept: int = 0
+    rejected: dict[str, int] = Field(default_factory=dict)
+    changed: dict[str, int] = Field(default_factory=dict)
+    examples: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    notes: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def count_change(self, what: str, n: int = 1) -> None:
+        """Record that a rule modified (not removed) a record, e.g. a stripped filler sentence."""
+        self.changed[what] = self.changed.get(what, 0) + n
+
+
+class Report:
+    """Ordered per-stage stats for one run; checks conservation (seen == kept + rejected)."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, StageStats] = {}
+
+    def stage(self, name: str) -> StageStats:
+        if name not in self.stages:
+            self.stages[name] = StageStats(stage=name)
+        return self.stages[name]
+
+    def check_conservation(self) -> None:
+        """Raise if any stage lost or invented records; this must never happen."""
+        for s in self.stages.values():
+            if s.seen != s.kept + s.rejected_total:
+                raise AssertionError(
+                    f"stage {s.stage}: seen {s.seen} != kept {s.kept} + rejected {s.rejected_total}"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: s.model_dump() for name, s in self.stages.items()}
+
+    def table(self, title: str = "stages"):  # -> rich.table.Table
+        """A short rich table: one row per stage, with the top reject reasons."""
+        from rich.table import Table
+
+        t = Table(title=title)
+        for col in ("stage", "in", "kept", "rejected", "top reasons"):
+            t.add_column(col, justify="right" if col in ("in", "kept", "rejected") else "left")
+        for s in self.stages.values():
+            top = Counter(s.rejected).most_common(4)
+            reasons = ", ".join(f"{r}: {n}" for r, n in top)
+            t.add_row(s.stage, str(s.seen), str(s.kept), str(s.rejected_total), reasons)
+        return t
+
+
+class RejectSink:
+    """Counts every reject into the report and appends it to a JSONL file (if a path is given)."""
+
+    def __init__(self, report: Report, path: Path | None = None) -> None:
+        self.report = report
+        self.path = path
+        self._fh: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = path.open("w", encoding="utf-8")
+
+    def add(self, reject: Reject) -> None:
+        stats = self.report.stage(reject.stage)
+        stats.rejected[reject.reason] = stats.rejected.get(reject.reason, 0) + 1
+        examples = stats.examples.setdefault(reject.reason, [])
+        if len(examples) < EXAMPLES_PER_REASON:
+            examples.append(
+                {"id": reject.id, "source": reject.source, "detail": reject.detail}
+            )
+        if self._fh is not None:
+            self._fh.write(reject.model_dump_json() + "\n")
+
+    def reject(
+        self,
+        record: Dialog | Document,
+        stage: str,
+        reason: str,
+        detail: str | None = None,
+    ) -> None:
+        """Reject a whole record, keeping it in full so the user can see exactly what went."""
+        self.add(
+            Reject(
+                id=record.id,
+                stage=stage,
+                reason=reason,
+                source=record.source,
+                record=record.model_dump(),
+                detail=detail,
+            )
+        )
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> RejectSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Filter(Generic[R]):
+    """Base for keep/drop rules. Subclasses set `name` and implement `filter`."""
+
+    name: str = "filter"
+    stage: str = "clean"
+
+    def filter(self, record: R) -> bool | tuple[bool, str]:
+        raise NotImplementedError
+
+    def run(self, records: Iterable[R], sink: RejectSink) -> Iterator[R]:
+        """Yield the records this rule keeps; every other one goes to the sink with its reason."""
+        for record in records:
+            result = self.filter(record)
+            keep, reason = (result, self.name) if isinstance(result, bool) else result
+            if keep:
+                yield record
+            else:
+                sink.reject(record, self.stage, reason if reason else self.name)
+
+
+def count_seen(records: Iterable[R], stats: StageStats) -> Iterator[R]:
+    """Count records entering a stage (wrap the stage's input with this)."""
+    for record in records:
+        stats.seen += 1
+        yield record
+
+
+def count_kept(records: Iterable[R], stats: StageStats) -> Iterator[R]:
+    """Count records leaving a stage (wrap the stage's output with this)."""
+    for record in records:
+        stats.kept += 1
+        yield record
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield JSON objects from a JSONL file, with a one-line error naming the bad line."""
+    from pipeline.errors import UserError
+
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+
+
+def write_jsonl(path: Path, items: Iterable[BaseModel]) -> int:
+    """Write models as JSONL (written to a temp file, then renamed); returns the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    n = 0
+    with tmp.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(item.model_dump_json() + "\n")
+            n += 1
+    tmp.replace(path)
+    return n
