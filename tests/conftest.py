@@ -1,0 +1,51 @@
+"""Shared fixtures: the real SmolLM2 tokenizer and a tiny randomly initialised Llama built from a config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def smol_tokenizer():
+    """The real SmolLM2-135M-Instruct tokenizer (converted once from the shipped GGUF)."""
+    from pipeline.models import load_tokenizer
+
+    return load_tokenizer("smollm2-135m-instruct")
+
+
+def make_tiny_model(vocab_size: int, attn_implementation: str = "sdpa", seed: int = 0):
+    """A 2-layer Llama with random weights: fast enough for exact loss and training tests."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        attn_implementation=attn_implementation,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(smol_tokenizer):
+    return make_tiny_model(len(smol_tokenizer))
+
+
+def real_data(*parts: str) -> Path:
+    """Path under data/real/ (fetched by scripts/fetch_real_data.sh); skip the test if missing."""
+    path = REAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} missing: run scripts/fetch_real_data.sh (make test does)")
+    return path
