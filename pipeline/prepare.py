@@ -65,7 +65,12 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
     from pipeline.extract import extract
     from pipeline.models import load_tokenizer, resolve
     from pipeline.pack import pack_pretrain, pack_sft, packing_efficiency
-    from pipeline.render import audit_or_raise, load_chat_template, render_dialogs, tokenize_documents
+    from pipeline.render import (
+        audit_or_raise,
+        load_chat_template,
+        render_dialogs,
+        tokenize_documents,
+    )
     from pipeline.shards import split_rows, token_stats, write_shards
 
     console = console or Console(stderr=True)
@@ -114,7 +119,9 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
             name: list(pack_pretrain(r, cfg.pack.block_size, cfg.pack.reset_position_ids))
             for name, r in splits.items()
         }
-        efficiency = {name: packing_efficiency(p, cfg.pack.block_size) for name, p in packed.items()}
+        efficiency = {
+            name: packing_efficiency(p, cfg.pack.block_size) for name, p in packed.items()
+        }
     elif cfg.pack.enabled:
         packed = {name: pack_sft(r, max_length) for name, r in splits.items()}
         efficiency = {name: packing_efficiency(p, max_length) for name, p in packed.items()}
@@ -129,7 +136,11 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
         "mode": cfg.pack.mode,
         "template": cfg.render.template,
         "chat_template": template,
-        "tokenizer": {"name": tokenizer_name, "path": resolve(tokenizer_name), "vocab": len(tokenizer)},
+        "tokenizer": {
+            "name": tokenizer_name,
+            "path": resolve(tokenizer_name),
+            "vocab": len(tokenizer),
+        },
         "max_length": max_length,
         "stages": report.to_dict(),
         "token_stats": stats,
@@ -145,7 +156,11 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
 
 
 def _reject_all(
-    records: list[Dialog] | list[Document], report: Report, sink: RejectSink, stage: str, reason: str
+    records: list[Dialog] | list[Document],
+    report: Report,
+    sink: RejectSink,
+    stage: str,
+    reason: str,
 ) -> None:
     """Records of the other kind than the run's mode: counted into the stage and rejected, never lost."""
     stats = report.stage(stage)
@@ -180,5 +195,7 @@ def _summary(
         )
     console.print(t)
     checked = audit.get("checked", 0)
-    console.print(f"render audit: {audit.get('passed', 0)}/{checked} samples match apply_chat_template")
+    console.print(
+        f"render audit: {audit.get('passed', 0)}/{checked} samples match apply_chat_template"
+    )
     console.print(f"shards -> {out_dir}/   rejects -> {out_dir / 'rejects.jsonl'}")

@@ -93,9 +93,7 @@ class RejectSink:
         stats.rejected[reject.reason] = stats.rejected.get(reject.reason, 0) + 1
         examples = stats.examples.setdefault(reject.reason, [])
         if len(examples) < EXAMPLES_PER_REASON:
-            examples.append(
-                {"id": reject.id, "source": reject.source, "detail": reject.detail}
-            )
+            examples.append({"id": reject.id, "source": reject.source, "detail": reject.detail})
         if self._fh is not None:
             self._fh.write(reject.model_dump_json() + "\n")
 

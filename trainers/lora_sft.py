@@ -26,7 +26,9 @@ def load_shards(processed_dir: Path) -> dict[str, Any]:
 
     manifest = processed_dir / "manifest.json"
     if not manifest.is_file():
-        raise UserError(f"{processed_dir}: no prepared shards (manifest.json missing); run `make prepare`")
+        raise UserError(
+            f"{processed_dir}: no prepared shards (manifest.json missing); run `make prepare`"
+        )
     files = {
         split: sorted(str(p) for p in processed_dir.glob(f"{split}-*.parquet"))
         for split in ("train", "validation")
@@ -44,7 +46,9 @@ def build_model(cfg: RunConfig) -> Any:
     from pipeline.models import load_model
 
     model = load_model(
-        cfg.model.name_or_path, dtype=cfg.model.dtype, attn_implementation=cfg.model.attn_implementation
+        cfg.model.name_or_path,
+        dtype=cfg.model.dtype,
+        attn_implementation=cfg.model.attn_implementation,
     )
     model.config.use_cache = False
     lora = LoraConfig(
