@@ -145,7 +145,9 @@ class DedupConfig(Strict):
     @model_validator(mode="after")
     def _bands_rows(self) -> DedupConfig:
         if self.bands * self.rows > self.num_perm:
-            raise ValueError(f"bands*rows ({self.bands * self.rows}) exceeds num_perm ({self.num_perm})")
+            raise ValueError(
+                f"bands*rows ({self.bands * self.rows}) exceeds num_perm ({self.num_perm})"
+            )
         return self
 
 
@@ -350,7 +352,11 @@ def format_error(err: dict[str, Any], raw: Any) -> str:
         if owner is not None:
             names = [f.alias or n for n, f in owner.model_fields.items()]
             close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-            msg += f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(names)})"
+            msg += (
+                f" (did you mean '{close[0]}'?)"
+                if close
+                else f" (expected one of: {', '.join(names)})"
+            )
         return f"{key}: {msg}"
     if err["type"] == "union_tag_invalid":
         return f"{key}: kind must be one of csv, sql, html"
