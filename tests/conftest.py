@@ -39,6 +39,12 @@ def make_tiny_model(vocab_size: int, attn_implementation: str = "sdpa", seed: in
 
 
 @pytest.fixture(scope="session")
+def tiny_model_factory():
+    """`make_tiny_model` as a fixture, for tests that need several (e.g. sdpa and eager)."""
+    return make_tiny_model
+
+
+@pytest.fixture(scope="session")
 def tiny_model(smol_tokenizer):
     return make_tiny_model(len(smol_tokenizer))
 

@@ -9,7 +9,6 @@ import pytest
 from rich.console import Console
 
 from pipeline.config import load_config
-from tests.conftest import make_tiny_model
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORE = -100
@@ -59,13 +58,13 @@ def test_prepare_is_byte_identical_on_rerun(prepared, tmp_path):
         assert shard.read_bytes() == (again / shard.name).read_bytes(), shard.name
 
 
-def test_train_tiny_model_writes_adapter(prepared, tmp_path, smol_tokenizer):
+def test_train_tiny_model_writes_adapter(prepared, tmp_path, smol_tokenizer, tiny_model_factory):
     """Two LoRA steps on a tiny random Llama saved as a local folder: the real recipe, fast."""
     from trainers.lora_sft import train
 
     cfg, out = prepared
     model_dir = tmp_path / "tiny"
-    make_tiny_model(len(smol_tokenizer)).save_pretrained(model_dir)
+    tiny_model_factory(len(smol_tokenizer)).save_pretrained(model_dir)
     smol_tokenizer.save_pretrained(model_dir)
     cfg = load_config(
         ROOT / "configs" / "default.yaml",
