@@ -1,0 +1,201 @@
+"""Split token rows by dialog, describe them, and write the Parquet shard set with its manifest.
+
+The split is decided per dialog id by a seeded hash, so it does not depend on row order or
+`num_proc`, and a dialog never lands in both splits. Shards are written into a hidden folder next
+to the output and renamed into place at the end, `manifest.json` last: a crash leaves either the
+old complete set or no set, never a half-written one that looks complete. Writer options are pinned
+so the same rows give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import UserError
+
+IGNORE = -100
+SPLITS = ("train", "validation")
+
+# Pinned so identical rows give identical bytes (pyarrow writes no timestamps; the `created_by`
+# string carries the pyarrow version, which the manifest records too).
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": False,
+    "write_statistics": False,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "write_page_index": False,
+    "store_schema": True,
+}
+
+
+def _score(seed: int, dialog_id: str) -> bytes:
+    return hashlib.sha256(f"{seed}\x00{dialog_id}".encode()).digest()
+
+
+def split_rows(
+    rows: Sequence[dict[str, Any]], validation: float, seed: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows into train/validation by dialog id (before packing); input order kept inside each split.
+
+    The `round(n * validation)` distinct ids with the smallest seeded hash go to validation (at
+    least one when validation > 0 and there are two or more dialogs, never all of them). Rows that
+    share an id stay together.
+    """
+    ids = sorted({str(r["id"]) for r in rows}, key=lambda i: (_score(seed, i), i))
+    k = round(len(ids) * validation)
+    if validation > 0 and len(ids) >= 2:
+        k = min(max(k, 1), len(ids) - 1)
+    held_out = set(ids[:k])
+    splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": []}
+    for row in rows:
+        splits["validation" if str(row["id"]) in held_out else "train"].append(row)
+    return splits
+
+
+def _percentile(ordered: Sequence[int], q: float) -> int:
+    """Nearest-rank percentile of sorted ints: an actual row length, not an interpolated one."""
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+def _supervised(row: dict[str, Any]) -> int:
+    if "n_supervised" in row:
+        return int(row["n_supervised"])
+    labels = row.get("labels")
+    return len(row["input_ids"]) if labels is None else sum(x != IGNORE for x in labels)
+
+
+def token_stats(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Length statistics of token rows: count, tokens, supervised, mean, p50, p95, max."""
+    lengths: list[int] = []
+    supervised = 0
+    for row in rows:
+        lengths.append(int(row.get("n_tokens", len(row["input_ids"]))))
+        supervised += _supervised(row)
+    lengths.sort()
+    if not lengths:
+        return {"count": 0, "tokens": 0, "supervised": 0, "mean": 0.0, "p50": 0, "p95": 0, "max": 0}
+    return {
+        "count": len(lengths),
+        "tokens": sum(lengths),
+        "supervised": supervised,
+        "mean": sum(lengths) / len(lengths),
+        "p50": _percentile(lengths, 0.50),
+        "p95": _percentile(lengths, 0.95),
+        "max": lengths[-1],
+    }
+
+
+def _schema():  # -> pyarrow.Schema
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("input_ids", pa.list_(pa.int32())),
+            ("labels", pa.list_(pa.int32())),
+            ("position_ids", pa.list_(pa.int32())),
+            ("seq_lengths", pa.list_(pa.int32())),
+            ("ids", pa.list_(pa.string())),
+        ]
+    )
+
+
+def shard_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A packed row as is, or an unpacked render row as a one-sample packed row (one schema for all)."""
+    n = len(row["input_ids"])
+    labels = row.get("labels")
+    return {
+        "input_ids": row["input_ids"],
+        "labels": row["input_ids"] if labels is None else labels,
+        "position_ids": row.get("position_ids") or list(range(n)),
+        "seq_lengths": row.get("seq_lengths") or [n],
+        "ids": row.get("ids") or [str(row.get("id", ""))],
+    }
+
+
+def _write_table(rows: Sequence[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist([shard_row(r) for r in rows], schema=_schema())
+    pq.write_table(table, path, row_group_size=max(len(rows), 1), **PARQUET_OPTIONS)
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_shards(
+    out_dir: Path,
+    splits: Mapping[str, Sequence[dict[str, Any]]],
+    manifest: dict[str, Any],
+    max_rows_per_shard: int,
+    extra_files: Mapping[str, Path] | None = None,
+) -> Path:
+    """Write `<split>-NNNNN-of-MMMMM.parquet` shards and `manifest.json` into `out_dir`, atomically.
+
+    `extra_files` (name -> existing file, e.g. the rejects JSONL) are moved inside before the
+    manifest so they arrive with the set. The manifest gets a `shards` entry: per split, its rows
+    and files with their row counts and sha256. Empty splits get no files.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: exists and is not a folder")
+    if max_rows_per_shard <= 0:
+        raise UserError(f"output.max_rows_per_shard must be > 0 (got {max_rows_per_shard})")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f".{out_dir.name}.partial")
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    for leftover in (tmp, old):  # from a run that crashed; never looks complete
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    tmp.mkdir()
+
+    shards: dict[str, Any] = {}
+    total = sum(math.ceil(len(rows) / max_rows_per_shard) for rows in splits.values())
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"write shards -> {out_dir}", total=total)
+        for split, rows in splits.items():
+            n = math.ceil(len(rows) / max_rows_per_shard)
+            files = []
+            for i in range(n):
+                chunk = rows[i * max_rows_per_shard : (i + 1) * max_rows_per_shard]
+                name = f"{split}-{i:05d}-of-{n:05d}.parquet"
+                _write_table(chunk, tmp / name)
+                files.append({"name": name, "rows": len(chunk), "sha256": _sha256(tmp / name)})
+                progress.advance(task)
+            shards[split] = {"rows": len(rows), "files": files}
+    for name, src in (extra_files or {}).items():
+        shutil.move(str(src), tmp / name)
+    body = {**manifest, "shards": shards}
+    (tmp / "manifest.json").write_text(
+        json.dumps(body, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
+    )
+    _fsync(tmp / "manifest.json")
+
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old.exists():
+        shutil.rmtree(old)
+    return out_dir
