@@ -69,6 +69,9 @@ class SqlSource(TabularSource):
     table: str | None = Field(None, description="dumps: which table")
     url: str | None = Field(None, description="live database, e.g. sqlite:///data/raw/chat.db")
     query: str | None = Field(None, description="live database: the SELECT to run")
+    dialect: Literal["auto", "sqlite", "postgresql", "mysql"] = Field(
+        "auto", description="dumps: string-literal rules; auto reads the dump's header"
+    )
     batch_size: int = Field(1000, gt=0)
 
     @model_validator(mode="after")
@@ -95,6 +98,10 @@ class HtmlSource(Strict):
     roles: dict[str, str] = Field(default_factory=dict, description="raw role value -> role")
     first_role: Literal["user", "assistant"] = "user"
     content_selector: str | None = Field(None, description="within a turn, where the text is")
+    forum_rule: Literal["author", "first_post"] = Field(
+        "author", description="forum: the original poster's posts are user turns, or only the first"
+    )
+    author_selector: str | None = Field(None, description="forum: where a post names its author")
     glob: str = "**/*.htm*"
     encoding: str | None = None
     system: str | None = None
@@ -189,7 +196,7 @@ class RenderConfig(Strict):
     train_on: Literal["all_assistant", "last_assistant", "everything"] = "all_assistant"
     system_prompt: str | None = Field(None, description="injected when a dialog has none")
     special_tokens_in_content: Literal["escape", "reject", "allow"] = "escape"
-    audit_samples: int = Field(200, ge=0, description="-1 would be all; 0 disables")
+    audit_samples: int = Field(200, ge=-1, description="rows checked against apply_chat_template; -1: all, 0: off")
     num_proc: int = Field(1, gt=0)
     batch_size: int = Field(256, gt=0)
 

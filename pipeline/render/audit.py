@@ -1,0 +1,226 @@
+"""The built-in audit: rendered rows checked against transformers' own `apply_chat_template`.
+
+For each audited row (the first `audit_samples`, all if -1):
+1. text: our rendering equals `apply_chat_template(messages, tokenize=False, chat_template=T)`;
+2. input_ids: equal `apply_chat_template(..., tokenize=True)` (with `sanitize_control_tokens`
+   under the default `escape` policy), for the dialog as rendered: the configured system prompt
+   added, and, if `drop_turns` cut it, its first k turns dropped (k is searched, not trusted);
+3. labels: the tokens overlapping the expected spans, where the spans are derived independently
+   by rendering prefixes through `apply_chat_template` (see spans.py), and tokens come from the
+   tokenizer's own offsets;
+4. decode: every trained run decodes to its span text (assistant content + end marker), plus at
+   most the partial template token at its edges (counted in `edge_chars`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.config import RenderConfig
+from pipeline.errors import UserError
+from pipeline.records import Dialog
+from pipeline.render.control import ControlTokens
+from pipeline.render.dialogs import with_system_prompt
+from pipeline.render.masking import IGNORE, labels_for_offsets
+from pipeline.render.spans import SpanError, prefix_spans, select_spans
+from pipeline.render.templates import load_chat_template, render_chat, template_variables
+from pipeline.render.truncation import cut_messages
+
+
+class _Reference:
+    """transformers' own rendering and tokenization of a dialog, with one template."""
+
+    def __init__(self, tokenizer: Any, template: str, escape: bool) -> None:
+        self.tok = tokenizer
+        self.template = template
+        params = inspect.signature(tokenizer.apply_chat_template).parameters
+        self.sanitize = escape and "sanitize_control_tokens" in params
+        self.control = ControlTokens(tokenizer, template)
+
+    def text(self, messages: list[dict[str, str]], add_generation_prompt: bool = False) -> str:
+        if not messages:  # apply_chat_template refuses an empty list; render it the same way
+            from transformers.utils.chat_template_utils import render_jinja_template
+
+            rendered, _ = render_jinja_template(
+                [[]],
+                chat_template=self.template,
+                add_generation_prompt=add_generation_prompt,
+                **self.tok.special_tokens_map,
+            )
+            return rendered[0]
+        return self.tok.apply_chat_template(
+            messages,
+            chat_template=self.template,
+            tokenize=False,
+            add_generation_prompt=add_generation_prompt,
+        )
+
+    def ids(self, messages: list[dict[str, str]]) -> list[int]:
+        kwargs = {"sanitize_control_tokens": True} if self.sanitize else {}
+        out = self.tok.apply_chat_template(
+            messages, chat_template=self.template, tokenize=True, return_dict=True, **kwargs
+        )
+        return list(out["input_ids"])
+
+    def offsets(self, messages: list[dict[str, str]], text: str) -> tuple[list[int], list]:
+        """Token ids and char offsets of the reference encoding."""
+        if self.sanitize and self.control.first_in(messages) is not None:
+            marked = self.text(self.control.mark(messages))
+            _, ids, offsets, _ = self.control.encode_marked(marked)
+            return ids, offsets
+        enc = self.tok(
+            text, add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False
+        )
+        return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+
+
+def _first_diff(a: Sequence[int], b: Sequence[int]) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def _runs(labels: Sequence[int]) -> list[tuple[int, int]]:
+    """[start, end) of each run of trained positions."""
+    runs, start = [], None
+    for i, lab in enumerate(labels):
+        if lab != IGNORE and start is None:
+            start = i
+        elif lab == IGNORE and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(labels)))
+    return runs
+
+
+def check_row(
+    dialog: Dialog, row: dict[str, Any], cfg: RenderConfig, ref: _Reference, variables: dict
+) -> tuple[str, str, int]:
+    """(check, detail, edge_chars): check is "" when every check passes; edge_chars counts the
+    template characters trained only because a token straddles a span edge."""
+    base = with_system_prompt(
+        [{"role": m.role, "content": m.content} for m in dialog.messages], cfg.system_prompt
+    )
+    row_ids = list(row["input_ids"])
+    msgs, ref_ids, k = None, None, 0
+    first_ids = None
+    while True:
+        candidate = base if k == 0 else cut_messages(base, k)
+        if candidate is None:
+            break
+        ids = ref.ids(candidate)
+        first_ids = ids if first_ids is None else first_ids
+        if ids == row_ids:
+            msgs, ref_ids = candidate, ids
+            break
+        if len(ids) < len(row_ids):
+            break
+        k += 1
+    if msgs is None:
+        pos = _first_diff(first_ids or [], row_ids)
+        return ("input_ids", f"differ from apply_chat_template at token {pos}", 0)
+    ref_text = ref.text(msgs)
+    our_text, _ = render_chat(ref.template, msgs, variables)
+    if our_text != ref_text:
+        pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref_text])
+        return ("text", f"rendering differs from apply_chat_template at char {pos}", 0)
+    try:
+        spans = prefix_spans(lambda m, agp: ref.text(m, agp), msgs, ref_text, ref.tok)
+    except SpanError as e:
+        return ("labels", f"no reference spans: {e}", 0)
+    spans = select_spans(spans, cfg.train_on, len(ref_text))
+    ids, offsets = ref.offsets(msgs, ref_text)
+    if ids != ref_ids:
+        return ("input_ids", "reference offsets encoding differs from apply_chat_template", 0)
+    expected = labels_for_offsets(ids, offsets, spans)
+    labels = list(row["labels"])
+    if labels != expected:
+        pos = _first_diff(labels, expected)
+        return ("labels", f"trained-token mask differs at token {pos}", 0)
+    edge = 0
+    runs = _runs(labels)
+    if len(runs) > len(spans):
+        return ("decode", f"{len(runs)} trained runs for {len(spans)} assistant spans", 0)
+    for (s, e), (a, b) in zip(runs, spans, strict=False):
+        decoded = ref.tok.decode(ids[s:e])
+        piece = ref_text[a:b]
+        covered = ref_text[offsets[s][0] : offsets[e - 1][1]]
+        if piece not in decoded or decoded != covered:
+            return (
+                "decode",
+                f"trained tokens {s}..{e} decode to {decoded[:60]!r}, expected {piece[:60]!r}",
+                0,
+            )
+        edge += len(decoded) - len(piece)
+    return ("", "", edge)
+
+
+def audit(
+    dialogs: Sequence[Dialog],
+    rows: Sequence[dict[str, Any]],
+    cfg: RenderConfig,
+    tokenizer: Any,
+    template: str | None = None,
+) -> dict[str, Any]:
+    """Check the first `cfg.audit_samples` rows (all if -1); returns counts and the failures."""
+    template = template or load_chat_template(cfg.template, tokenizer)
+    n = len(rows) if cfg.audit_samples < 0 else min(cfg.audit_samples, len(rows))
+    by_id: dict[str, Dialog] = {}
+    for d in dialogs:
+        by_id.setdefault(d.id, d)
+    ref = _Reference(tokenizer, template, cfg.special_tokens_in_content == "escape")
+    variables = template_variables(tokenizer)
+    failures: list[dict[str, Any]] = []
+    edge_chars = 0
+    for row in rows[:n]:
+        dialog = by_id.get(row["id"])
+        if dialog is None:
+            failures.append(
+                {
+                    "id": row["id"],
+                    "source": row.get("source", ""),
+                    "check": "dialog",
+                    "detail": "no dialog with this id",
+                }
+            )
+            continue
+        try:
+            check, detail, edge = check_row(dialog, row, cfg, ref, variables)
+        except Exception as e:  # the reference itself failed on this dialog
+            check, detail, edge = "reference", f"apply_chat_template failed: {e}", 0
+        if check:
+            failures.append(
+                {"id": row["id"], "source": dialog.source, "check": check, "detail": detail}
+            )
+        edge_chars += edge
+    return {
+        "checked": n,
+        "passed": n - len(failures),
+        "template": cfg.template,
+        "train_on": cfg.train_on,
+        "special_tokens_in_content": cfg.special_tokens_in_content,
+        "edge_chars": edge_chars,
+        "failures": failures[:20],
+    }
+
+
+def audit_or_raise(
+    dialogs: Sequence[Dialog],
+    rows: Sequence[dict[str, Any]],
+    cfg: RenderConfig,
+    tokenizer: Any,
+    template: str | None = None,
+) -> dict[str, Any]:
+    """`audit`, raising a one-line UserError naming the first failing sample."""
+    result = audit(dialogs, rows, cfg, tokenizer, template)
+    if result["failures"]:
+        f = result["failures"][0]
+        raise UserError(
+            f"render audit: sample {f['id']} ({f['source']}): {f['check']}: {f['detail']} "
+            f"[{result['passed']}/{result['checked']} passed, template {cfg.template}]"
+        )
+    return result

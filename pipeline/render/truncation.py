@@ -1,0 +1,85 @@
+"""Length budgets and the `drop_turns` policy: drop whole earliest turns (never the system prompt).
+
+A turn starts at a user message (after the leading system messages); cutting at turn k keeps the
+system messages plus everything from that turn on. The cut is estimated from the token ranges of
+the assistant turns already rendered, then checked by rendering again (in batched rounds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.config import RenderConfig
+
+
+def over_budget(n_tokens: int, n_trained: int, cfg: RenderConfig, max_length: int) -> str | None:
+    """The reject reason if a sample breaks a budget, else None."""
+    if n_tokens > max_length:
+        return "too_long"
+    if cfg.max_input_length is not None and n_tokens - n_trained > cfg.max_input_length:
+        return "input_too_long"
+    if cfg.max_output_length is not None and n_trained > cfg.max_output_length:
+        return "output_too_long"
+    return None
+
+
+def split_system(
+    messages: list[dict[str, str]],
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Leading system messages (always kept) and the rest."""
+    k = 0
+    while k < len(messages) and messages[k]["role"] == "system":
+        k += 1
+    return messages[:k], messages[k:]
+
+
+def turn_starts(rest: list[dict[str, str]]) -> list[int]:
+    """Indices in `rest` where a turn starts: 0, then every user message that follows a non-user one."""
+    return [0] + [
+        j
+        for j in range(1, len(rest))
+        if rest[j]["role"] == "user" and rest[j - 1]["role"] != "user"
+    ]
+
+
+def cut_messages(messages: list[dict[str, str]], k: int) -> list[dict[str, str]] | None:
+    """The dialog without its first k turns (system kept), or None if no assistant turn would remain."""
+    system, rest = split_system(messages)
+    starts = turn_starts(rest)
+    if k >= len(starts):
+        return None
+    kept = rest[starts[k] :]
+    if not any(m["role"] == "assistant" for m in kept):
+        return None
+    return system + kept
+
+
+def next_cut(
+    messages: list[dict[str, str]],
+    k: int,
+    n_tokens: int,
+    assistant_ranges: Sequence[tuple[int, int]],
+    trained_ranges: Sequence[tuple[int, int]],
+    cfg: RenderConfig,
+    max_length: int,
+) -> int:
+    """The next turn count to drop, after the current cut k gave a sample over budget.
+
+    Estimate: dropping turns up to cut j removes the tokens before the end of the last assistant
+    turn preceding j (the kept system prompt is ignored, so the estimate is optimistic and the
+    next round corrects it). Without one token range per assistant message, step by one turn.
+    """
+    system, rest = split_system(messages)
+    starts = turn_starts(rest)
+    current = rest[starts[k] :]
+    roles = [m["role"] for m in current]
+    if len(assistant_ranges) != roles.count("assistant"):
+        return k + 1
+    for j in range(k + 1, len(starts)):
+        cut_at = starts[j] - starts[k]  # index in `current`
+        n_assistant_before = roles[:cut_at].count("assistant")
+        cut_tok = assistant_ranges[n_assistant_before - 1][1] if n_assistant_before else 0
+        trained_after = sum(max(0, e - max(s, cut_tok)) for s, e in trained_ranges)
+        if over_budget(n_tokens - cut_tok, trained_after, cfg, max_length) is None:
+            return j
+    return len(starts) - 1 if k + 1 < len(starts) else k + 1
