@@ -15,6 +15,7 @@ For each audited row (the first `audit_samples`, all if -1):
 from __future__ import annotations
 
 import inspect
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,16 +65,34 @@ class _Reference:
         )
         return list(out["input_ids"])
 
-    def offsets(self, messages: list[dict[str, str]], text: str) -> tuple[list[int], list]:
-        """Token ids and char offsets of the reference encoding."""
+    def encoding(
+        self, messages: list[dict[str, str]], train_on: str
+    ) -> tuple[str, list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+        """Reference text, ids, char offsets and trained spans, all derived through transformers.
+
+        Spans come from rendering prefixes with `apply_chat_template`; dialogs holding control-token
+        text under `escape` are rendered marked (as `sanitize_control_tokens` does) and mapped back.
+        """
         if self.sanitize and self.control.first_in(messages) is not None:
-            marked = self.text(self.control.mark(messages))
-            _, ids, offsets, _ = self.control.encode_marked(marked)
-            return ids, offsets
-        enc = self.tok(
-            text, add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False
-        )
-        return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+
+            def render(m: list[dict[str, str]], agp: bool) -> str:
+                return self.text(self.control.mark(m), agp)
+
+            marked = render(messages, False)
+            text, ids, offsets, removed = self.control.encode_marked(marked)
+            spans = prefix_spans(render, messages, marked, self.tok)
+            spans = [(a - bisect_left(removed, a), b - bisect_left(removed, b)) for a, b in spans]
+        else:
+            text = self.text(messages)
+            enc = self.tok(
+                text,
+                add_special_tokens=False,
+                return_offsets_mapping=True,
+                return_attention_mask=False,
+            )
+            ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+            spans = prefix_spans(self.text, messages, text, self.tok)
+        return text, ids, offsets, select_spans(spans, train_on, len(text))
 
 
 def _first_diff(a: Sequence[int], b: Sequence[int]) -> int:
@@ -123,17 +142,14 @@ def check_row(
     if msgs is None:
         pos = _first_diff(first_ids or [], row_ids)
         return ("input_ids", f"differ from apply_chat_template at token {pos}", 0)
-    ref_text = ref.text(msgs)
     our_text, _ = render_chat(ref.template, msgs, variables)
-    if our_text != ref_text:
-        pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref_text])
+    if our_text != ref.text(msgs):
+        pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref.text(msgs)])
         return ("text", f"rendering differs from apply_chat_template at char {pos}", 0)
     try:
-        spans = prefix_spans(lambda m, agp: ref.text(m, agp), msgs, ref_text, ref.tok)
+        ref_text, ids, offsets, spans = ref.encoding(msgs, cfg.train_on)
     except SpanError as e:
         return ("labels", f"no reference spans: {e}", 0)
-    spans = select_spans(spans, cfg.train_on, len(ref_text))
-    ids, offsets = ref.offsets(msgs, ref_text)
     if ids != ref_ids:
         return ("input_ids", "reference offsets encoding differs from apply_chat_template", 0)
     expected = labels_for_offsets(ids, offsets, spans)
