@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from pipeline.errors import UserError
@@ -99,7 +99,7 @@ def pack_sft(rows: Sequence[dict[str, Any]], max_length: int) -> list[dict[str, 
         lengths.append(n)
     keys = [str(row.get("id", "")) for row in rows]
     return [
-        _join([(keys[i], list(rows[i]["input_ids"]), list(rows[i]["labels"])) for i in members])
+        _join([(keys[i], rows[i]["input_ids"], rows[i]["labels"]) for i in members])
         for members in best_fit_decreasing(lengths, max_length, keys)
     ]
 
