@@ -76,7 +76,7 @@ def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
         per_device_train_batch_size=t.per_device_train_batch_size,
         per_device_eval_batch_size=t.per_device_train_batch_size,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
-        warmup_ratio=t.warmup_ratio,
+        warmup_steps=t.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
         lr_scheduler_type=t.lr_scheduler_type,
         weight_decay=t.weight_decay,
         logging_steps=t.logging_steps,
