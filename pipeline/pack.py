@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain, islice
+from itertools import chain
 from typing import Any
 
 from pipeline.errors import UserError
@@ -62,7 +62,7 @@ def best_fit_decreasing(
 
 
 def _join(
-    samples: Sequence[tuple[str, list[int], list[int]]], reset: bool = True
+    samples: Sequence[tuple[str, Sequence[int], Sequence[int]]], reset: bool = True
 ) -> dict[str, Any]:
     """One packed row from (id, input_ids, labels) segments; label -100 at every segment start."""
     input_ids = list(chain.from_iterable(s[1] for s in samples))
