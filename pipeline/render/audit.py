@@ -5,9 +5,10 @@ For each audited row (the first `audit_samples`, all if -1):
 2. input_ids: equal `apply_chat_template(..., tokenize=True)` (with `sanitize_control_tokens`
    under the default `escape` policy), for the dialog as rendered: the configured system prompt
    added, and, if `drop_turns` cut it, its first k turns dropped (k is searched, not trusted);
-3. labels: the tokens overlapping the expected spans, where the spans are derived independently
-   by rendering prefixes through `apply_chat_template` (see spans.py), and tokens come from the
-   tokenizer's own offsets;
+3. labels: the tokens overlapping the expected spans, and tokens come from the tokenizer's own
+   offsets. The spans are derived through transformers, not our renderer: its own
+   `{% generation %}` tracker when the template has markers, otherwise by rendering prefixes
+   with `apply_chat_template` (see spans.py);
 4. decode: every trained run decodes to its span text (assistant content + end marker), plus at
    most the partial template token at its edges (counted in `edge_chars`).
 """
@@ -25,8 +26,13 @@ from pipeline.records import Dialog
 from pipeline.render.control import ControlTokens
 from pipeline.render.dialogs import with_system_prompt
 from pipeline.render.masking import IGNORE, labels_for_offsets
-from pipeline.render.spans import SpanError, prefix_spans, select_spans
-from pipeline.render.templates import load_chat_template, render_chat, template_variables
+from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
+from pipeline.render.templates import (
+    has_generation_markers,
+    load_chat_template,
+    render_chat,
+    template_variables,
+)
 from pipeline.render.truncation import cut_messages
 
 
@@ -39,24 +45,38 @@ class _Reference:
         params = inspect.signature(tokenizer.apply_chat_template).parameters
         self.sanitize = escape and "sanitize_control_tokens" in params
         self.control = ControlTokens(tokenizer, template)
+        self.marked = has_generation_markers(template)
 
     def text(self, messages: list[dict[str, str]], add_generation_prompt: bool = False) -> str:
         if not messages:  # apply_chat_template refuses an empty list; render it the same way
-            from transformers.utils.chat_template_utils import render_jinja_template
-
-            rendered, _ = render_jinja_template(
-                [[]],
-                chat_template=self.template,
-                add_generation_prompt=add_generation_prompt,
-                **self.tok.special_tokens_map,
-            )
-            return rendered[0]
+            return self.generation(messages, add_generation_prompt)[0]
         return self.tok.apply_chat_template(
             messages,
             chat_template=self.template,
             tokenize=False,
             add_generation_prompt=add_generation_prompt,
         )
+
+    def generation(
+        self, messages: list[dict[str, str]], add_generation_prompt: bool = False
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """Text and `{% generation %}` spans as transformers' own tracker records them."""
+        from transformers.utils.chat_template_utils import render_jinja_template
+
+        rendered, indices = render_jinja_template(
+            [messages],
+            chat_template=self.template,
+            return_assistant_tokens_mask=self.marked,
+            add_generation_prompt=add_generation_prompt,
+            **self.tok.special_tokens_map,
+        )
+        return rendered[0], merge_spans(indices[0]) if indices else []
+
+    def spans(self, render, messages: list[dict[str, str]], text: str) -> list[tuple[int, int]]:
+        """Generation blocks as transformers tracks them, or, without markers, by rendering prefixes."""
+        if self.marked:
+            return self.generation(messages)[1]
+        return prefix_spans(render, messages, text, self.tok)
 
     def ids(self, messages: list[dict[str, str]]) -> list[int]:
         kwargs = {"sanitize_control_tokens": True} if self.sanitize else {}
@@ -80,7 +100,7 @@ class _Reference:
 
             marked = render(messages, False)
             text, ids, offsets, removed = self.control.encode_marked(marked)
-            spans = prefix_spans(render, messages, marked, self.tok)
+            spans = self.spans(render, self.control.mark(messages), marked)
             spans = [(a - bisect_left(removed, a), b - bisect_left(removed, b)) for a, b in spans]
         else:
             text = self.text(messages)
@@ -91,7 +111,7 @@ class _Reference:
                 return_attention_mask=False,
             )
             ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
-            spans = prefix_spans(self.text, messages, text, self.tok)
+            spans = self.spans(self.text, messages, text)
         return text, ids, offsets, select_spans(spans, train_on, len(text))
 
 
