@@ -214,7 +214,7 @@ class PackConfig(Strict):
 
 class MixConfig(Strict):
     by: Literal["samples", "tokens"] = "samples"
-    proportions: dict[str, float] = Field(
+    proportions: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=dict, description="source name -> target share (normalized)"
     )
     allow_upsample: bool = False

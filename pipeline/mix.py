@@ -56,9 +56,6 @@ def mix(
     wanted = dict(cfg.proportions) or {
         k: float(sum(_amount(r, cfg.by) for r in v)) for k, v in rows_by_source.items() if v
     }
-    bad = {k: v for k, v in wanted.items() if not v > 0}
-    if bad:
-        raise UserError(f"mix.proportions: shares must be > 0 (got {bad})")
     unlisted = sorted(set(rows_by_source) - set(wanted))
     if unlisted:
         raise UserError(

@@ -88,9 +88,15 @@ def test_no_proportions_keeps_everything(by_source):
     [
         ({"domain": 1.0}, r"no share for source\(s\) \['general'\]"),
         ({"domain": 1, "general": 1, "forum": 1}, r"\['forum'\] have no rows"),
-        ({"domain": 1, "general": 0}, "must be > 0"),
     ],
 )
 def test_mix_errors_are_one_line(by_source, proportions, message):
     with pytest.raises(UserError, match=message):
         mix(by_source, MixConfig(proportions=proportions), seed=0)
+
+
+def test_config_refuses_non_positive_shares():
+    from pipeline.config import load_config
+
+    with pytest.raises(UserError, match="mix.proportions.general: Input should be greater than 0"):
+        load_config(None, ["mix.proportions={domain: 1, general: 0}"])
