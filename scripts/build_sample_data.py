@@ -1,7 +1,7 @@
 """Build the sample inputs in data/raw/ from the hand-written content in scripts/sample_content/.
 
     .venv/bin/python scripts/build_sample_data.py          # rewrite data/raw (deterministic)
-    .venv/bin/python scripts/build_sample_data.py --no-pg  # keep the committed pg_dump file
+    .venv/bin/python scripts/build_sample_data.py --no-servers  # keep the committed pg/MariaDB dumps
 
 Writes HTML pages (Q&A, forum, articles, one GB18030 page labelled gb2312, a binary file and an
 empty page), CSVs (wide FAQ with broken rows, long-format conversations, a GB18030/CRLF Excel-style
@@ -39,7 +39,7 @@ from sample_content.en_qa import FAQ_CSV, GARDEN_FAQ_PAGE, LINUX_FAQ_PAGE, TRAVE
 from sample_content.forum import EN_THREADS, MIXED_THREADS, ZH_THREADS  # noqa: E402
 from sample_content.zh_qa import FAQ_ZH_CSV, ZH_COOKING_PAGE, ZH_FAQ_PAGE_GB  # noqa: E402
 
-RAW = HERE.parent / "data" / "raw"
+RAW = HERE.parent / "data" / "raw"  # default output
 EPOCH = datetime(2024, 3, 4, 9, 0, 0)
 PG_RESTRICT_KEY = (
     "rawtuneSampleDump"  # pg_dump >= 15.14 writes a random \restrict key unless given one
@@ -242,8 +242,8 @@ FORUM_META = {  # dialog id -> (file stem, title, op, helpers)
 }
 
 
-def build_html() -> None:
-    qa, forum, articles = RAW / "html" / "qa", RAW / "html" / "forum", RAW / "html" / "articles"
+def build_html(out: Path) -> None:
+    qa, forum, articles = out / "html" / "qa", out / "html" / "forum", out / "html" / "articles"
     for d in (qa, forum, articles):
         d.mkdir(parents=True)
 
@@ -363,7 +363,7 @@ def _date(i: int) -> str:
     return (EPOCH + timedelta(days=3 * i, hours=i % 7)).strftime("%Y-%m-%d")
 
 
-def build_faq_csv() -> None:
+def build_faq_csv(out: Path) -> None:
     """Wide Q&A export: id,category,question,answer,updated; duplicates and broken rows planted."""
     by_id = {d.id: d for d in FAQ_CSV}
     rows: list[Dialog] = list(FAQ_CSV)
@@ -408,11 +408,11 @@ def build_faq_csv() -> None:
     # Put the broken rows mid-file, after a complete record, so a reader must recover and go on.
     cut = text.index(f"\n{20},") + 1
     text = text[:cut] + "\n".join(broken[:2]) + "\n" + text[cut:] + "\n".join(broken[2:]) + "\n"
-    (RAW / "csv").mkdir(parents=True, exist_ok=True)
-    (RAW / "csv" / "faq.csv").write_text(text, encoding="utf-8", newline="")
+    (out / "csv").mkdir(parents=True, exist_ok=True)
+    (out / "csv" / "faq.csv").write_text(text, encoding="utf-8", newline="")
 
 
-def build_faq_zh_csv() -> None:
+def build_faq_zh_csv(out: Path) -> None:
     """A Chinese FAQ as Excel on Chinese Windows saves it: GB18030, CRLF, Chinese headers, no BOM."""
     by_id = {d.id: d for d in FAQ_ZH_CSV}
     rows = list(FAQ_ZH_CSV)
@@ -444,7 +444,7 @@ def build_faq_zh_csv() -> None:
         [n + 1, "理财", "个人养老金账户值得开吗？", "", _date(n + 1).replace("-", "/")]
     )  # empty answer
     w.writerow(["", "", "", "", ""])  # Excel writes formatted-but-empty rows as bare commas
-    (RAW / "csv" / "faq_zh.csv").write_bytes(buf.getvalue().encode("gb18030"))
+    (out / "csv" / "faq_zh.csv").write_bytes(buf.getvalue().encode("gb18030"))
 
 
 ROLE_NAMES = {"user": "human", "assistant": "gpt", "system": "system"}
@@ -472,7 +472,7 @@ def _message_rows(dialogs: Iterable[Dialog], roles: dict[str, str], seed: int) -
     return rows
 
 
-def build_conversations_csv() -> None:
+def build_conversations_csv(out: Path) -> None:
     """Long layout, one message per row in time order: conversations are not contiguous."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -481,7 +481,7 @@ def build_conversations_csv() -> None:
         w.writerow(
             [f"c{1001 + r['conv']}", r["turn"], r["role"], r["content"], r["at"].isoformat(sep=" ")]
         )
-    (RAW / "csv" / "conversations.csv").write_text(buf.getvalue(), encoding="utf-8", newline="")
+    (out / "csv" / "conversations.csv").write_text(buf.getvalue(), encoding="utf-8", newline="")
 
 
 # ---------------------------------------------------------------- SQL dumps (real tools)
@@ -491,7 +491,7 @@ PG_ROLES = {"system": "system", "user": "human", "assistant": "ai"}
 MYSQL_ROLES = {"system": "system", "user": "employee", "assistant": "agent"}
 
 
-def build_sqlite_dump() -> None:
+def build_sqlite_dump(out: Path) -> None:
     """A support-bot database (conversations + messages) dumped with the sqlite3 shell's `.dump`."""
     if not shutil.which("sqlite3"):
         raise SystemExit("sqlite3 not found: apt-get install sqlite3")
@@ -537,8 +537,8 @@ def build_sqlite_dump() -> None:
         con.commit()
         con.close()
         dump = subprocess.run(["sqlite3", str(db), ".dump"], capture_output=True, check=True).stdout
-    (RAW / "sql").mkdir(parents=True, exist_ok=True)
-    (RAW / "sql" / "chats.sqlite.sql").write_bytes(dump)
+    (out / "sql").mkdir(parents=True, exist_ok=True)
+    (out / "sql" / "chats.sqlite.sql").write_bytes(dump)
 
 
 def _sql_str(s: str) -> str:
@@ -549,7 +549,7 @@ def _pg_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def build_pg_dump() -> None:
+def build_pg_dump(out: Path) -> None:
     """A language-learning app's chat table, loaded into a throwaway PostgreSQL and pg_dump'ed."""
     rows = _message_rows(PG_CHATS, PG_ROLES, seed=13)
     sessions = {
@@ -587,10 +587,10 @@ INSERT INTO chat_messages (session_id, seq, speaker, body, lang, created_at) VAL
             pg.dump_args("--no-owner", "--no-privileges", f"--restrict-key={PG_RESTRICT_KEY}"),
             env=pg.env(), capture_output=True, check=True,
         ).stdout  # fmt: skip
-    (RAW / "sql" / "chats.pg.sql").write_bytes(dump)
+    (out / "sql" / "chats.pg.sql").write_bytes(dump)
 
 
-def build_mysql_dump() -> None:
+def build_mysql_dump(out: Path) -> None:
     """An IT helpdesk table, loaded into a throwaway MariaDB and dumped with mysqldump."""
     rows = _message_rows(MYSQL_CHATS, MYSQL_ROLES, seed=17)
     values = ",\n".join(
@@ -616,40 +616,47 @@ INSERT INTO helpdesk_messages (ticket_id, position, sender, message, sent_at) VA
             my.dump_args("--skip-dump-date", "--single-transaction"),
             env=my.env(), capture_output=True, check=True,
         ).stdout  # fmt: skip
-    (RAW / "sql" / "chats.mysql.sql").write_bytes(dump)
+    (out / "sql" / "chats.mysql.sql").write_bytes(dump)
 
 
 # ---------------------------------------------------------------- main
 
+SERVER_DUMPS = {"chats.pg.sql": build_pg_dump, "chats.mysql.sql": build_mysql_dump}
+
+
+def build(out: Path, servers: bool = True) -> None:
+    """Write every generated file under `out`; with servers=False the pg/MariaDB dumps are left alone."""
+    for sub in ("html", "csv"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    for name in ("chats.sqlite.sql", *(SERVER_DUMPS if servers else ())):
+        (out / "sql" / name).unlink(missing_ok=True)
+    build_html(out)
+    build_faq_csv(out)
+    build_faq_zh_csv(out)
+    build_conversations_csv(out)
+    build_sqlite_dump(out)
+    if servers:
+        for name, builder in SERVER_DUMPS.items():
+            try:
+                builder(out)
+            except ServerUnavailable as e:
+                raise SystemExit(
+                    f"{name}: {e} (use --no-servers to keep the committed dumps)"
+                ) from None
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--no-pg", action="store_true", help="keep the committed pg_dump file")
-    ap.add_argument("--no-mysql", action="store_true", help="keep the committed mysqldump file")
+    ap.add_argument("--out", type=Path, default=RAW, help="output folder (default: data/raw)")
+    ap.add_argument(
+        "--no-servers",
+        action="store_true",
+        help="skip the pg_dump and mysqldump files (need servers)",
+    )
     args = ap.parse_args()
-    keep = {}
-    for flag, name in ((args.no_pg, "chats.pg.sql"), (args.no_mysql, "chats.mysql.sql")):
-        if flag and (RAW / "sql" / name).exists():
-            keep[name] = (RAW / "sql" / name).read_bytes()
-    for sub in ("html", "csv", "sql"):
-        shutil.rmtree(RAW / sub, ignore_errors=True)
-    build_html()
-    build_faq_csv()
-    build_faq_zh_csv()
-    build_conversations_csv()
-    build_sqlite_dump()
-    for name, builder in (("chats.pg.sql", build_pg_dump), ("chats.mysql.sql", build_mysql_dump)):
-        if name in keep:
-            (RAW / "sql" / name).write_bytes(keep[name])
-            continue
-        try:
-            builder()
-        except ServerUnavailable as e:
-            raise SystemExit(
-                f"{name}: {e} (use --no-pg / --no-mysql to keep the committed dump)"
-            ) from None
-    for path in sorted(p for p in RAW.rglob("*") if p.is_file()):
-        print(f"{path.stat().st_size:>8}  {path.relative_to(RAW.parent.parent)}")
+    build(args.out, servers=not args.no_servers)
+    for path in sorted(p for p in args.out.rglob("*") if p.is_file()):
+        print(f"{path.stat().st_size:>8}  {path.relative_to(args.out)}")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,10 @@ A: That phrasing usually comes from the model being overly cautious about the qu
 U: Should I shoot RAW or JPEG?
 A: RAW if you like editing or shoot tricky light; JPEG if you want finished pictures straight from the camera and small files. RAW keeps much more information from the sensor, so you can recover blown highlights, fix white balance and lift shadows without the image falling apart. The cost is bigger files and having to process every shot. RAW+JPEG is a good compromise while you decide: you can share the JPEGs and still have the RAW for the keepers.
 
+## conv-zh-user-quotes-slop
+U: 我们用大模型做的客服，用户问营业时间，它也先说“作为一个AI语言模型，我无法……”，然后才回答。怎么让它别这样？
+A: 这通常是因为提示词里没有给它足够的信息，它只好先“免责”一下。把营业时间、地址、退换货政策这些事实直接写进系统提示词，再加一条要求：“用门店店员的口吻，一两句话直接回答，除非用户问起，否则不要提到自己是 AI。”改完以后，拿一批真实的用户问题前后对比测试一下。
+
 ## conv-zh-tea
 U: 绿茶用多少度的水泡比较好？我泡出来总是发苦。
 A: 多半是水温太高了。绿茶适合用 80 度左右的水，开水直接冲会把茶叶“烫熟”，苦涩味就出来了。没有控温水壶的话，水烧开后晾三四分钟再用。投茶量也别太多，一般一克茶配五十毫升水，第一泡一分钟左右就可以出汤。
@@ -244,7 +248,7 @@ A: Reading Hangul is the easy part: the alphabet has 24 basic letters combined i
 
 ## pg-zh-typing
 U: 拼音打字太慢了，要不要学五笔？
-A: 现在一般不太建议专门去学五笔了。现代的拼音输入法有智能联想、整句输入和简拼，熟练以后速度并不比五笔慢，而且不用记字根。想提高速度的话，可以试试双拼，学习成本只要一两天，能明显减少击键次数。五笔的优势是重码少、不依赖读音，适合需要大量录入生僻字的工作。
+A: 现在一般不太建议专门去学五笔了。现代的拼音输入法有智能联想、整句输入和简拼，熟练以后速度并不比五笔慢，而且不用记字根。想提高速度的话，可以试试双拼，学习成本只要一两天，能明显减少击键次数。五笔的优势是重码少、不依赖读音，适合需要大量录入生僻字的工作。作为一个 AI 语言模型，我没有自己的打字习惯，但从效率上看，双拼是性价比最高的选择。
 
 ## pg-spanish-ser-estar-dup
 U: When do I use ser and when estar in Spanish?
