@@ -149,8 +149,13 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
         "audit": audit,
         "rejects": "rejects.jsonl",
     }
-    write_shards(out_dir, packed, manifest, cfg.output.max_rows_per_shard)
-    rejects_tmp.replace(out_dir / "rejects.jsonl")
+    write_shards(
+        out_dir,
+        packed,
+        manifest,
+        cfg.output.max_rows_per_shard,
+        extra_files={"rejects.jsonl": rejects_tmp},  # inside the atomic swap, before the manifest
+    )
     _summary(console, report, stats, efficiency, audit, out_dir)
     return out_dir
 
