@@ -1,0 +1,257 @@
+"""Tabular rows -> Dialogs or Documents; the one mapping shared by CSV files and SQL tables.
+
+Layouts (`layout:` in the source config; `columns:` maps record fields to column names, and
+unmapped fields fall back to the usual header names below):
+- wide: `user` / `assistant` / optional `system` columns; several turn pairs either as
+  comma-separated lists (`{user: "q1,q2", assistant: "a1,a2"}`) or detected from headers such as
+  q1,a1,q2,a2 / question_1,answer_1. One row -> one Dialog.
+- alpaca: `instruction`, optional `input`, `output` -> user (instruction + input) / assistant.
+- long: `conversation_id`, optional `turn`, `role`, `content`; rows of one conversation need not
+  be adjacent, so conversations are grouped in memory (content only) until the table ends.
+- text: one column (`text`) -> a Document per row.
+Units are rows: a row that ends in a record is kept, every other row is a Reject with its
+location. A configured column missing from the header rejects the whole table as one unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pipeline.config import TabularSource
+from pipeline.extract.units import Tally, record_id
+from pipeline.records import Dialog, Document, Message
+
+ROLES = ("system", "user", "assistant", "tool")
+ROLE_ALIASES = {
+    "human": "user", "user": "user", "question": "user", "q": "user", "prompt": "user",
+    "customer": "user", "client": "user", "gpt": "assistant", "bot": "assistant",
+    "ai": "assistant", "model": "assistant", "assistant": "assistant", "answer": "assistant",
+    "a": "assistant", "agent": "assistant", "chatgpt": "assistant", "response": "assistant",
+    "system": "system", "tool": "tool", "function": "tool",
+}  # fmt: skip
+
+DEFAULTS = {
+    "user": ("user", "question", "prompt", "query", "input", "q", "问题"),
+    "assistant": ("assistant", "answer", "response", "reply", "output", "a", "回答", "答案"),
+    "system": ("system", "system_prompt"),
+    "instruction": ("instruction",),
+    "input": ("input", "context"),
+    "output": ("output", "response"),
+    "conversation_id": ("conversation_id", "conv_id", "dialog_id", "thread_id", "session_id"),
+    "turn": ("turn", "turn_idx", "turn_index", "position", "seq", "idx"),
+    "role": ("role", "speaker", "from", "sender", "author"),
+    "content": ("content", "text", "message", "value", "body"),
+    "text": ("text", "content", "body", "document"),
+}
+REQUIRED = {
+    "wide": ("user", "assistant"),
+    "alpaca": ("instruction", "output"),
+    "long": ("conversation_id", "role", "content"),
+    "text": ("text",),
+}
+OPTIONAL = {"wide": ("system",), "alpaca": ("input", "system"), "long": ("turn",), "text": ()}
+_PAIR_Q = re.compile(r"^(?:q|question|user|prompt|human)[_ -]?(\d+)$", re.IGNORECASE)
+_PAIR_A = re.compile(r"^(?:a|answer|assistant|response|gpt|bot)[_ -]?(\d+)$", re.IGNORECASE)
+
+Value = str | None
+Row = tuple[dict[str, Value], str]  # column -> value (None = SQL NULL / missing), location
+
+
+def map_role(raw: str | None, roles: dict[str, str]) -> str | None:
+    """A raw role value -> system|user|assistant|tool via the config map, then common aliases."""
+    if raw is None:
+        return None
+    key = raw.strip()
+    mapped = roles.get(key) or roles.get(key.lower()) or key.lower()
+    mapped = ROLE_ALIASES.get(mapped, mapped)
+    return mapped if mapped in ROLES else None
+
+
+class MissingColumns(ValueError):
+    """The header lacks columns the layout needs; the message names them and the header."""
+
+
+@dataclass
+class Plan:
+    """Which columns feed which record fields for one table."""
+
+    layout: str
+    cols: dict[str, str] = field(default_factory=dict)
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # wide: (user col, assistant col)
+
+
+def _find(header: list[str], names: Iterable[str]) -> str | None:
+    lower = {h.strip().lower(): h for h in header}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def plan_columns(header: list[str], src: TabularSource) -> Plan:
+    """Resolve configured and default column names against the header (MissingColumns if not)."""
+    plan = Plan(src.layout)
+    configured = dict(src.columns)
+    missing: list[str] = []
+    if src.layout == "wide":
+        users = [c.strip() for c in configured.pop("user", "").split(",") if c.strip()]
+        assistants = [c.strip() for c in configured.pop("assistant", "").split(",") if c.strip()]
+        if not users and not assistants:
+            qs = {m.group(1): h for h in header if (m := _PAIR_Q.match(h.strip()))}
+            ans = {m.group(1): h for h in header if (m := _PAIR_A.match(h.strip()))}
+            nums = sorted(set(qs) & set(ans), key=int)
+            if nums:
+                users, assistants = [qs[n] for n in nums], [ans[n] for n in nums]
+            else:
+                users = [c] if (c := _find(header, DEFAULTS["user"])) else []
+                assistants = [c] if (c := _find(header, DEFAULTS["assistant"])) else []
+        if not users or not assistants or len(users) != len(assistants):
+            missing.append(f"user/assistant columns (got user={users}, assistant={assistants})")
+        missing += [c for c in users + assistants if c not in header]
+        plan.pairs = list(zip(users, assistants, strict=False))
+    for fld in REQUIRED[src.layout] if src.layout != "wide" else ():
+        col = configured.pop(fld, None) or _find(header, DEFAULTS[fld])
+        if col is None or col not in header:
+            missing.append(col or fld)
+        else:
+            plan.cols[fld] = col
+    used = set(plan.cols.values()) | {c for pair in plan.pairs for c in pair}
+    for fld in OPTIONAL[src.layout]:
+        col = configured.pop(fld, None)
+        if col is not None and col not in header:
+            missing.append(col)
+        elif col is not None:
+            plan.cols[fld] = col
+        elif (found := _find(header, DEFAULTS[fld])) is not None and found not in used:
+            plan.cols[fld] = found
+    if configured:
+        missing.append(f"unknown fields for layout {src.layout}: {sorted(configured)}")
+    if missing:
+        raise MissingColumns(f"missing {', '.join(missing)}; header is {header}")
+    return plan
+
+
+def _text(value: Value) -> str:
+    return "" if value is None else value
+
+
+def _system(values: dict[str, Value], plan: Plan, src: TabularSource) -> list[Message]:
+    content = _text(values.get(plan.cols["system"])) if "system" in plan.cols else ""
+    content = content or (src.system or "")
+    return [Message(role="system", content=content)] if content.strip() else []
+
+
+def _wide(values, loc, plan, src, tally, name) -> Dialog | None:
+    messages = _system(values, plan, src)
+    for ucol, acol in plan.pairs:
+        u, a = _text(values.get(ucol)), _text(values.get(acol))
+        if not u.strip() and not a.strip():
+            continue
+        if not u.strip() or not a.strip():
+            tally.reject("incomplete_pair", loc, detail=f"{ucol if not u.strip() else acol} is empty",
+                         record={"row": values})  # fmt: skip
+            return None
+        messages += [Message(role="user", content=u), Message(role="assistant", content=a)]
+    if not any(m.role == "user" for m in messages):
+        tally.reject("empty_row", loc, detail="no user/assistant text", record={"row": values})
+        return None
+    tally.keep()
+    return Dialog(id=record_id(loc), messages=messages, source=loc, meta={"source_name": name})
+
+
+def _alpaca(values, loc, plan, src, tally, name) -> Dialog | None:
+    instruction = _text(values.get(plan.cols["instruction"]))
+    extra = _text(values.get(plan.cols["input"])) if "input" in plan.cols else ""
+    output = _text(values.get(plan.cols["output"]))
+    if not instruction.strip() or not output.strip():
+        which = "instruction" if not instruction.strip() else "output"
+        tally.reject(f"empty_{which}", loc, detail=f"{plan.cols[which]} is empty",
+                     record={"row": values})  # fmt: skip
+        return None
+    user = f"{instruction}\n\n{extra}" if extra.strip() else instruction
+    messages = _system(values, plan, src)
+    messages += [Message(role="user", content=user), Message(role="assistant", content=output)]
+    tally.keep()
+    return Dialog(id=record_id(loc), messages=messages, source=loc, meta={"source_name": name})
+
+
+def _text_row(values, loc, plan, src, tally, name) -> Document | None:
+    text = _text(values.get(plan.cols["text"]))
+    if not text.strip():
+        tally.reject(
+            "empty_text", loc, detail=f"{plan.cols['text']} is empty", record={"row": values}
+        )
+        return None
+    tally.keep()
+    return Document(id=record_id(loc), text=text, source=loc, meta={"source_name": name})
+
+
+def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
+    """Sort key: numeric turns numerically, others as text, ties (and no turn) by row order."""
+    if value is None or not value.strip():
+        return (2, "", seq)
+    try:
+        return (0, float(value), seq)
+    except ValueError:
+        return (1, value, seq)
+
+
+def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, name: str):
+    """Group rows by conversation (any order), then yield one Dialog per conversation."""
+    convs: dict[str, list[tuple[tuple, str, str, str]]] = {}
+    c = plan.cols
+    for seq, (values, loc) in enumerate(rows):
+        cid = values.get(c["conversation_id"])
+        if cid is None or not cid.strip():
+            tally.reject("no_conversation_id", loc, record={"row": values})
+            continue
+        role = map_role(values.get(c["role"]), src.roles)
+        if role is None:
+            tally.reject("unknown_role", loc, detail=f"role {values.get(c['role'])!r}",
+                         record={"row": values})  # fmt: skip
+            continue
+        content = _text(values.get(c["content"]))
+        if not content.strip():
+            tally.reject("empty_content", loc, record={"row": values})
+            continue
+        key = _turn_key(values.get(c["turn"]) if "turn" in c else None, seq)
+        convs.setdefault(cid, []).append((key, role, content, loc))
+    for cid, turns in convs.items():
+        turns.sort(key=lambda t: t[0])
+        messages = [Message(role="system", content=src.system)] if src.system else []
+        messages += [Message(role=role, content=content) for _, role, content, _ in turns]
+        source = f"{turns[0][3]} ({c['conversation_id']}={cid})"
+        tally.keep(len(turns))
+        yield Dialog(
+            id=record_id(f"{name}\x00{cid}"),
+            messages=messages,
+            source=source,
+            meta={"source_name": name, "conversation_id": cid, "rows": len(turns)},
+        )
+
+
+def rows_to_records(
+    header: list[str],
+    rows: Iterable[Row],
+    src: TabularSource,
+    tally: Tally,
+    name: str,
+    where: str,
+) -> Iterator[Dialog | Document]:
+    """Map `rows` (values by column, location) of one table to records per `src.layout`.
+
+    `where` names the table for a table-level Reject (missing columns); the rows are then still
+    drained so their count appears in the notes."""
+    try:
+        plan = plan_columns(header, src)
+    except MissingColumns as e:
+        tally.reject("missing_columns", where, detail=str(e))
+        tally.count_note(where, "rows_not_mapped", sum(1 for _ in rows))
+        return
+    if src.layout == "long":
+        yield from _long(rows, plan, src, tally, name)
+        return
+    one = {"wide": _wide, "alpaca": _alpaca, "text": _text_row}[src.layout]
+    for values, loc in rows:
+        record = one(values, loc, plan, src, tally, name)
+        if record is not None:
+            yield record

@@ -1,0 +1,66 @@
+"""Unit accounting shared by the extractors: every input unit ends kept or as one Reject.
+
+A unit is what an extractor reads one at a time (a CSV/SQL row, an HTML page or dialog, a malformed
+statement, a file that cannot be read at all). `Tally.keep` and `Tally.reject` both count the unit
+as seen, so `seen == kept + rejected` holds by construction for the `extract` stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.records import Reject
+from pipeline.stage import RejectSink, StageStats
+
+STAGE = "extract"
+SNIPPET = 200
+
+
+def record_id(source: str) -> str:
+    """A short stable id from the provenance string (same input, same id)."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+
+
+def snippet(text: str, n: int = SNIPPET) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+@dataclass
+class Tally:
+    """Counts units for one extract run and writes rejects; `notes` go into the stage report."""
+
+    stats: StageStats
+    sink: RejectSink
+
+    def keep(self, n: int = 1) -> None:
+        self.stats.seen += n
+        self.stats.kept += n
+
+    def reject(
+        self,
+        reason: str,
+        source: str,
+        detail: str | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> None:
+        self.stats.seen += 1
+        self.sink.add(
+            Reject(
+                id=record_id(source),
+                stage=STAGE,
+                reason=reason,
+                source=source,
+                record=record,
+                detail=detail,
+            )
+        )
+
+    def note_file(self, name: str, info: dict[str, Any]) -> None:
+        """Per-file facts (encoding and confidence, counts) under notes["files"][name]."""
+        self.stats.notes.setdefault("files", {}).setdefault(name, {}).update(info)
+
+    def count_note(self, name: str, key: str, n: int = 1) -> None:
+        files = self.stats.notes.setdefault("files", {}).setdefault(name, {})
+        files[key] = files.get(key, 0) + n
