@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.config import SqlSource
-from pipeline.extract.encoding import Undecodable, choose_file_encoding
+from pipeline.extract.encoding import Decoding, file_decodes, sniff_bom, whatwg_codec
 from pipeline.extract.files import source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, snippet
@@ -657,18 +657,41 @@ def _sqlite_replace(expr: str) -> str:
 
 # ---------------------------------------------------------------- extraction
 
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+_DECLARED = re.compile(
+    rb"SET\s+NAMES\s+'?(\w+)|SET\s+client_encoding\s*=\s*'(\w+)'|character_set_client\s*=\s*(\w+)",
+    re.IGNORECASE,
+)
+_DB_CHARSETS = {"utf8mb4": "utf-8", "utf8mb3": "utf-8", "utf8": "utf-8", "sql_ascii": "utf-8",
+                "latin1": "cp1252", "gbk": "gb18030", "gb2312": "gb18030"}  # fmt: skip
+
+
+def dump_encoding(path: Path) -> Decoding:
+    """A dump's text encoding: BOM, then what the dump declares (`SET NAMES`, `client_encoding`),
+    else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB in a mysqldump is
+    not text and is skipped anyway); a text value holding them is rejected, never guessed."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    bom = sniff_bom(head)
+    if bom:
+        return Decoding(bom, "bom", 1.0)
+    m = _DECLARED.search(head)
+    if m:
+        label = next(g for g in m.groups() if g).decode("ascii").lower()
+        codec = _DB_CHARSETS.get(label) or whatwg_codec(label)
+        if codec:
+            return Decoding(codec, "declared", 1.0, declared=label)
+    return Decoding("utf-8", "utf-8", 1.0)
+
 
 def dump_file(
     path: Path, display: str, src: SqlSource, tally: Tally, name: str
 ) -> Iterator[Dialog | Document]:
     """Records from the chosen table of one dump file."""
-    try:
-        decoding = choose_file_encoding(path)
-    except Undecodable as e:
-        tally.reject("undecodable", display, detail=str(e))
-        return
+    decoding = dump_encoding(path)
+    clean = file_decodes(decoding.encoding, path)
     want = norm_name(src.table or "")
-    with path.open(encoding=decoding.encoding, newline="") as fh:
+    with path.open(encoding=decoding.encoding, errors="surrogateescape", newline="") as fh:
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
         created: list[list[str]] = []
         binary = 0
@@ -697,6 +720,10 @@ def dump_file(
                 if BINARY in values:
                     binary += sum(1 for v in values if v is BINARY)
                     values = [None if v is BINARY else v for v in values]
+                if not clean and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
+                    tally.reject("undecodable_value", loc,
+                                 detail=f"bytes that are not {decoding.encoding} in a text column")  # fmt: skip
+                    continue
                 yield dict(zip(ev.columns, values, strict=True)), loc
 
         gen = rows()
@@ -709,6 +736,7 @@ def dump_file(
                          detail=f"no rows or CREATE TABLE for {src.table!r}")  # fmt: skip
     tally.note_file(display, {
         **decoding.note(),
+        "invalid_bytes": not clean,
         "dialect": scanner.dialect.name,
         "statements": scanner.statements,
         "binary_values_skipped": binary,
