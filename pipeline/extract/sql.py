@@ -39,6 +39,7 @@ from pipeline.extract.units import Tally, snippet
 from pipeline.records import Dialog, Document
 
 CHUNK = 1 << 20
+LOOKAHEAD = 4096
 GLOB = "**/*.sql"
 BINARY_TYPES = {"bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary"}
 
@@ -314,6 +315,8 @@ class DumpScanner:
                 if self._line_end() is None:
                     return
                 continue
+            while len(self.buf) - self.pos < LOOKAHEAD and self._fill():
+                pass  # a statement's keyword and header must not be cut by the buffer end
             self.stmt += 1
             word = _WORD.match(self.buf, self.pos)
             key = word.group().upper() if word else ""
@@ -576,6 +579,8 @@ class DumpScanner:
         c = buf[p]
         if c == "'":
             m = self._match(d.string, p)
+            if m is not None and buf.startswith("'", m.end()):
+                m = None  # `'it'` of a cut `'it''s'`: the regex backtracked off the buffer end
             if m is None:
                 if not self.eof:
                     raise _Incomplete
@@ -583,6 +588,8 @@ class DumpScanner:
             return d.unescape(m.group()[1:-1]), m.end()
         if c in "eE" and buf.startswith("'", p + 1):
             m = self._match(d.e_string, p)
+            if m is not None and buf.startswith("'", m.end()):
+                m = None  # backtracked off the buffer end, as for plain strings
             if m is None:
                 raise _Incomplete if not self.eof else _Malformed("unterminated E'' string")
             return _C_ESC.sub(_c_escape, m.group()[2:-1]), m.end()
