@@ -38,6 +38,10 @@ def _template_literal_text(template: str) -> str:
     return "\0".join(literals)
 
 
+class UnescapableTokenError(ValueError):
+    """The tokenizer produces a control token from its plain text, so it cannot be escaped."""
+
+
 class ControlTokens:
     """Finds, marks and safely encodes control-token text in message contents, for one tokenizer + template."""
 
@@ -64,11 +68,16 @@ class ControlTokens:
             f"{MARK_START}({alternation}){MARK_END}|[{MARK_START}{MARK_END}]"
         )
         self._newline_ids: list[int] | None = None
+        # cheap substring pre-check before the regex (most contents hold none of these chars)
+        self._first_chars = {t[0] for t in longest_first} | {MARK_START, MARK_END}
 
     def first_in(self, messages: list[dict[str, str]]) -> str | None:
         """The first control-token text found in any message content, or None."""
         for m in messages:
-            found = self._find_re.search(m["content"])
+            content = m["content"]
+            if not any(ch in content for ch in self._first_chars):
+                continue
+            found = self._find_re.search(content)
             if found:
                 return found.group(0)
         return None
@@ -102,7 +111,9 @@ class ControlTokens:
             as_text = i % 2 == 1
             p_ids, p_offs = self._encode_piece(piece, as_text, first=i == 0)
             if as_text and tok.convert_tokens_to_ids(piece) in p_ids:
-                raise ValueError(f"cannot escape {piece!r}: the tokenizer makes it from plain text")
+                raise UnescapableTokenError(
+                    f"cannot escape {piece!r}: the tokenizer makes it from plain text"
+                )
             ids += p_ids
             offsets += [(s + pos, e + pos) for s, e in p_offs]
             pos += len(piece)

@@ -14,7 +14,7 @@ import jinja2
 
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog
-from pipeline.render.control import ControlTokens
+from pipeline.render.control import ControlTokens, UnescapableTokenError
 from pipeline.render.masking import (
     _ranges_from_encoding,
     _ranges_from_offsets,
@@ -108,6 +108,9 @@ class DialogRenderer:
         except SpanError as e:
             sample.error = ("template_not_prefix_stable", str(e))
             return None
+        except UnescapableTokenError as e:
+            sample.error = ("special_token_text", str(e))
+            return None
         except (jinja2.TemplateError, TypeError, ValueError) as e:
             sample.error = ("template_error", str(e) or type(e).__name__)
             return None
@@ -127,7 +130,7 @@ class DialogRenderer:
         sample.text, sample.input_ids = text, ids
         sample.assistant_ranges = _ranges_from_offsets(offsets, char_spans)
         trained = select_spans(char_spans, self.cfg.train_on, len(text))
-        sample.trained_ranges = _ranges_from_offsets(offsets, trained)
+        sample.trained_ranges = merge_spans(_ranges_from_offsets(offsets, trained))
 
     def _finish(self, sample: Sample, enc: Any) -> None:
         """Token ranges from the batch encoding of the sample's text."""
@@ -135,7 +138,7 @@ class DialogRenderer:
         sample.input_ids = enc.ids
         sample.assistant_ranges = _ranges_from_encoding(enc, char_spans)
         trained = select_spans(char_spans, self.cfg.train_on, len(sample.text))
-        sample.trained_ranges = _ranges_from_encoding(enc, trained)
+        sample.trained_ranges = merge_spans(_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
         """Render and tokenize a batch in place: one tokenizer call for all ordinary dialogs."""
@@ -191,7 +194,6 @@ class DialogRenderer:
                 full = self.messages_for(s.dialog)
                 k = next_cut(
                     s.messages,
-                    0,
                     len(s.input_ids),
                     s.assistant_ranges,
                     s.trained_ranges,

@@ -56,30 +56,27 @@ def cut_messages(messages: list[dict[str, str]], k: int) -> list[dict[str, str]]
 
 def next_cut(
     messages: list[dict[str, str]],
-    k: int,
     n_tokens: int,
     assistant_ranges: Sequence[tuple[int, int]],
     trained_ranges: Sequence[tuple[int, int]],
     cfg: RenderConfig,
     max_length: int,
 ) -> int:
-    """The next turn count to drop, after the current cut k gave a sample over budget.
+    """How many more turns to drop from `messages`, whose rendering broke a budget.
 
     Estimate: dropping turns up to cut j removes the tokens before the end of the last assistant
     turn preceding j (the kept system prompt is ignored, so the estimate is optimistic and the
     next round corrects it). Without one token range per assistant message, step by one turn.
     """
-    system, rest = split_system(messages)
+    _, rest = split_system(messages)
     starts = turn_starts(rest)
-    current = rest[starts[k] :]
-    roles = [m["role"] for m in current]
+    roles = [m["role"] for m in rest]
     if len(assistant_ranges) != roles.count("assistant"):
-        return k + 1
-    for j in range(k + 1, len(starts)):
-        cut_at = starts[j] - starts[k]  # index in `current`
-        n_assistant_before = roles[:cut_at].count("assistant")
+        return 1
+    for j in range(1, len(starts)):
+        n_assistant_before = roles[: starts[j]].count("assistant")
         cut_tok = assistant_ranges[n_assistant_before - 1][1] if n_assistant_before else 0
         trained_after = sum(max(0, e - max(s, cut_tok)) for s, e in trained_ranges)
         if over_budget(n_tokens - cut_tok, trained_after, cfg, max_length) is None:
             return j
-    return len(starts) - 1 if k + 1 < len(starts) else k + 1
+    return max(len(starts) - 1, 1)
