@@ -22,8 +22,7 @@ import csv
 import math
 from collections.abc import Iterator
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.config import CsvSource
 from pipeline.extract.encoding import Undecodable, choose_file_encoding
@@ -31,6 +30,9 @@ from pipeline.extract.files import source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, snippet
 from pipeline.records import Dialog, Document
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GLOB = "**/*.[ct]sv"
 DELIMITERS = (",", "\t", ";", "|")
@@ -103,6 +105,8 @@ class _Reader:
         return [f"{_BAD}{len(self.bad_fields) - 1}"] + [""] * (len(self.header) - 1)
 
     def _chunks(self, start_line: int, chunksize: int) -> Iterator[pd.DataFrame]:
+        import pandas as pd  # imported here: loading pandas costs ~0.5 s, and only CSV needs it
+
         with self.path.open(encoding=self.encoding, newline="") as fh:
             for _ in range(start_line - 1):
                 fh.readline()
@@ -116,6 +120,8 @@ class _Reader:
                 return
 
     def rows(self) -> Iterator[Row]:
+        from pandas.errors import ParserError
+
         line = self.first_line  # physical line where the next record starts
         chunksize = self.chunksize
         ncols = len(self.header)
@@ -148,7 +154,7 @@ class _Reader:
                         line += span
                     self.bad_fields.clear()
                 return
-            except (csv.Error, pd.errors.ParserError) as e:
+            except (csv.Error, ParserError) as e:
                 if chunksize > 1:  # replay the failed chunk row by row to find the broken record
                     chunksize = 1
                     continue

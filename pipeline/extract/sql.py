@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.config import SqlSource
-from pipeline.extract.encoding import Decoding, file_decodes, sniff_bom, whatwg_codec
+from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
 from pipeline.extract.files import source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, snippet
@@ -94,7 +94,7 @@ _C_ESC = re.compile(
 _UNISTR = re.compile(
     r"\\(?:([0-9a-fA-F]{4})|u([0-9a-fA-F]{4})|\+([0-9a-fA-F]{6})|U([0-9a-fA-F]{8})|(\\))"
 )
-_SQLITE_REPLACE_ARGS = re.compile(rf"\s*,\s*({STD_STR})\s*,\s*char\((\d+)\)\s*\)")
+_SQLITE_REPLACE_ARGS = re.compile(rf"\s*,\s*({STD_STR})\s*,\s*(?i:char)\((\d+)\)\s*\)")
 
 
 def _generic_token(string: str) -> str:
@@ -115,11 +115,16 @@ class Dialect:
     def __post_init__(self) -> None:
         s = BS_STR if self.backslash else STD_STR
         e_str = r"[eE]" + BS_STR
-        value = rf"({s})|({NUM})|(NULL)\b|({HEX})|(true|false)\b|((?:replace\(\s*)+{STD_STR}(?:\s*,\s*{STD_STR}\s*,\s*char\(\d+\)\s*\))+)"
-        item = rf"\s*(?:{value})\s*[,)]"
-        self.item = re.compile(item, re.IGNORECASE)
-        plain = rf"\s*(?:{s}|{NUM}|NULL\b|{HEX}|true\b|false\b|(?:replace\(\s*)+{STD_STR}(?:\s*,\s*{STD_STR}\s*,\s*char\(\d+\)\s*\))+)\s*"
-        self.row = re.compile(rf"\s*(\((?:{plain},)*{plain}\))\s*([,;])", re.IGNORECASE)
+        # no re.IGNORECASE here: it makes every `[^']*` over long text several times slower
+        # sqlite3 .dump's newline form; its markers are short, which keeps a failed extra
+        # iteration (on the next column's string) from rescanning that string
+        call = rf"(?:(?i:replace)\(\s*)+{STD_STR}(?:\s*,\s*'[^']{{1,16}}'\s*,\s*(?i:char)\(\d+\)\s*\))+"
+        value = rf"({s})|({NUM})|((?i:NULL))\b|({HEX})|((?i:true|false))\b|({call})"
+        self.item = re.compile(rf"\s*(?:{value})\s*[,)]")
+        plain = rf"\s*(?:{s}|{NUM}|(?i:NULL)\b|{HEX}|(?i:true|false)\b|{call})\s*"
+        # `(v(,v)*)`, not `((v,)*v)`: the latter fails its `,` after the last value and then
+        # backtracks through that value's whole string one character at a time
+        self.row = re.compile(rf"\s*(\({plain}(?:,{plain})*\))\s*([,;])")
         self.string = re.compile(s)
         self.e_string = re.compile(e_str)
         self.generic = re.compile(_generic_token(s), re.DOTALL)
@@ -281,6 +286,7 @@ class DumpScanner:
         self.stmt = 0
         self.statements: dict[str, int] = {}
         self.tables: dict[str, tuple[list[str], set[str]]] = {}
+        self._plans: dict[tuple[str, str | None], tuple] = {}
         self._fill()
         self.dialect = detect_dialect(self.buf[: 1 << 16], dialect)
 
@@ -395,6 +401,7 @@ class DumpScanner:
             if parsed:
                 table, cols, binary = parsed
                 self.tables[table] = (cols, binary)
+                self._plans.clear()
                 if self.want(table):
                     yield Event("create", self.stmt, table, columns=cols)
         elif key == "SET" and (m := _SCS.match(text)):
@@ -420,14 +427,18 @@ class DumpScanner:
             yield from self._bad(table, "unsupported INSERT form (no VALUES list)")
             return
         self._count("insert")
-        table = norm_name(m.group(1))
-        wanted = self.want(table)
-        cols = _columns(m.group(2)) if m.group(2) else None
-        known = self.tables.get(table)
-        if cols is None and known:
-            cols = known[0]
-        binary = known[1] if known else set()
-        bin_idx = {i for i, c in enumerate(cols or []) if c in binary}
+        key = (m.group(1), m.group(2))
+        plan = self._plans.get(key)
+        if plan is None:  # sqlite dumps repeat the same header for every row: resolve it once
+            table = norm_name(m.group(1))
+            cols = _columns(m.group(2)) if m.group(2) else None
+            known = self.tables.get(table)
+            if cols is None and known:
+                cols = known[0]
+            binary = known[1] if known else set()
+            bin_idx = {i for i, c in enumerate(cols or []) if c in binary}
+            plan = self._plans[key] = (table, self.want(table), cols, bin_idx)
+        table, wanted, cols, bin_idx = plan
         self.pos = m.end()
         row_no = 0
         d = self.dialect
@@ -647,17 +658,19 @@ def _call(word: str, args: list):
     raise _Malformed(f"unsupported function {word}()")
 
 
+_SQLITE_CALL = re.compile(rf"((?:(?i:replace)\(\s*)+)({STD_STR})")
+
+
 def _sqlite_replace(expr: str) -> str:
     """sqlite3 .dump's `replace(replace('a\\r\\nb','\\r',char(13)),'\\n',char(10))`."""
-    depth = len(re.match(r"(?:replace\(\s*)+", expr, re.IGNORECASE).group().split("(")) - 1
-    pos = re.match(r"(?:replace\(\s*)+", expr, re.IGNORECASE).end()
-    m = re.compile(STD_STR).match(expr, pos)
-    text = m.group()[1:-1].replace("''", "'")
+    m = _SQLITE_CALL.match(expr)
+    text = m.group(2)[1:-1]
+    if "''" in text:
+        text = text.replace("''", "'")
     pos = m.end()
-    for _ in range(depth):
+    for _ in range(m.group(1).count("(")):
         rm = _SQLITE_REPLACE_ARGS.match(expr, pos)
-        marker = rm.group(1)[1:-1].replace("''", "'")
-        text = text.replace(marker, chr(int(rm.group(2))))
+        text = text.replace(rm.group(1)[1:-1].replace("''", "'"), chr(int(rm.group(2))))
         pos = rm.end()
     return text
 
@@ -671,6 +684,32 @@ _DECLARED = re.compile(
 )
 _DB_CHARSETS = {"utf8mb4": "utf-8", "utf8mb3": "utf-8", "utf8": "utf-8", "sql_ascii": "utf-8",
                 "latin1": "cp1252", "gbk": "gb18030", "gb2312": "gb18030"}  # fmt: skip
+
+
+class DecodedReader:
+    """`read(n)` of text from a binary file: an incremental decoder, no newline translation.
+
+    Cheaper than TextIOWrapper for big reads; undecodable bytes become surrogates
+    (surrogateescape) so a raw BLOB cannot stop the scan."""
+
+    def __init__(self, raw, encoding: str) -> None:
+        import codecs
+
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self.dirty = False  # set once any undecodable byte has been read
+
+    def read(self, n: int) -> str:
+        while True:
+            data = self.raw.read(n)
+            try:
+                text = self.decoder.decode(data, final=not data)
+            except UnicodeDecodeError:  # the decoder keeps its state when it raises
+                self.dirty = True
+                self.decoder.errors = "surrogateescape"
+                text = self.decoder.decode(data, final=not data)
+            if text or not data:
+                return text
 
 
 def dump_encoding(path: Path) -> Decoding:
@@ -696,9 +735,9 @@ def dump_file(
 ) -> Iterator[Dialog | Document]:
     """Records from the chosen table of one dump file."""
     decoding = dump_encoding(path)
-    clean = file_decodes(decoding.encoding, path)
     want = norm_name(src.table or "")
-    with path.open(encoding=decoding.encoding, errors="surrogateescape", newline="") as fh:
+    with path.open("rb") as raw:
+        fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
         created: list[list[str]] = []
         binary = 0
@@ -727,7 +766,7 @@ def dump_file(
                 if BINARY in values:
                     binary += sum(1 for v in values if v is BINARY)
                     values = [None if v is BINARY else v for v in values]
-                if not clean and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
+                if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
                     tally.reject("undecodable_value", loc,
                                  detail=f"bytes that are not {decoding.encoding} in a text column")  # fmt: skip
                     continue
@@ -743,7 +782,7 @@ def dump_file(
                          detail=f"no rows or CREATE TABLE for {src.table!r}")  # fmt: skip
     tally.note_file(display, {
         **decoding.note(),
-        "invalid_bytes": not clean,
+        "invalid_bytes": fh.dirty,
         "dialect": scanner.dialect.name,
         "statements": scanner.statements,
         "binary_values_skipped": binary,
