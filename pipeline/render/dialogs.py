@@ -16,9 +16,9 @@ from pipeline.config import RenderConfig
 from pipeline.records import Dialog
 from pipeline.render.control import ControlTokens, UnescapableTokenError
 from pipeline.render.masking import (
-    _ranges_from_encoding,
-    _ranges_from_offsets,
     labels_from_ranges,
+    token_ranges_from_encoding,
+    token_ranges_from_offsets,
 )
 from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
 from pipeline.render.templates import (
@@ -42,6 +42,7 @@ class Sample:
     cut: int = 0
     escape: bool = False
     text: str = ""
+    char_spans: list[tuple[int, int]] = field(default_factory=list)  # one per assistant turn
     input_ids: list[int] = field(default_factory=list)
     assistant_ranges: list[tuple[int, int]] = field(default_factory=list)
     trained_ranges: list[tuple[int, int]] = field(default_factory=list)
@@ -114,7 +115,7 @@ class DialogRenderer:
         except (jinja2.TemplateError, TypeError, ValueError) as e:
             sample.error = ("template_error", str(e) or type(e).__name__)
             return None
-        sample.assistant_ranges = spans  # char spans until tokenized
+        sample.char_spans = spans
         return sample.text
 
     def _render_escaped(self, sample: Sample) -> None:
@@ -128,17 +129,17 @@ class DialogRenderer:
 
         char_spans = [(unmark(a), unmark(b)) for a, b in spans]
         sample.text, sample.input_ids = text, ids
-        sample.assistant_ranges = _ranges_from_offsets(offsets, char_spans)
+        sample.assistant_ranges = token_ranges_from_offsets(offsets, char_spans)
         trained = select_spans(char_spans, self.cfg.train_on, len(text))
-        sample.trained_ranges = merge_spans(_ranges_from_offsets(offsets, trained))
+        sample.trained_ranges = merge_spans(token_ranges_from_offsets(offsets, trained))
 
     def _finish(self, sample: Sample, enc: Any) -> None:
         """Token ranges from the batch encoding of the sample's text."""
-        char_spans = sample.assistant_ranges
+        char_spans = sample.char_spans
         sample.input_ids = enc.ids
-        sample.assistant_ranges = _ranges_from_encoding(enc, char_spans)
+        sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
         trained = select_spans(char_spans, self.cfg.train_on, len(sample.text))
-        sample.trained_ranges = merge_spans(_ranges_from_encoding(enc, trained))
+        sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
         """Render and tokenize a batch in place: one tokenizer call for all ordinary dialogs."""

@@ -20,7 +20,7 @@ from pipeline.render.templates import Span
 IGNORE = -100
 
 
-def _ranges_from_encoding(enc: Any, spans: Sequence[Span]) -> list[tuple[int, int]]:
+def token_ranges_from_encoding(enc: Any, spans: Sequence[Span]) -> list[tuple[int, int]]:
     """Token index ranges [first, last+1) overlapping each span, via the Rust encoding (no offset lists)."""
     n = len(enc.ids)
     out = []
@@ -45,7 +45,7 @@ def _ranges_from_encoding(enc: Any, spans: Sequence[Span]) -> list[tuple[int, in
     return out
 
 
-def _ranges_from_offsets(
+def token_ranges_from_offsets(
     offsets: Sequence[tuple[int, int]], spans: Sequence[Span]
 ) -> list[tuple[int, int]]:
     """Same rule over an explicit offsets list (pieces encoded separately)."""
@@ -71,10 +71,10 @@ def labels_from_ranges(input_ids: list[int], ranges: Sequence[tuple[int, int]]) 
 
 
 def labels_for_encoding(enc: Any, spans: Sequence[Span]) -> list[int]:
-    return labels_from_ranges(enc.ids, _ranges_from_encoding(enc, spans))
+    return labels_from_ranges(enc.ids, token_ranges_from_encoding(enc, spans))
 
 
 def labels_for_offsets(
     input_ids: list[int], offsets: Sequence[tuple[int, int]], spans: Sequence[Span]
 ) -> list[int]:
-    return labels_from_ranges(input_ids, _ranges_from_offsets(offsets, spans))
+    return labels_from_ranges(input_ids, token_ranges_from_offsets(offsets, spans))
