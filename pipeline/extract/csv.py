@@ -69,6 +69,18 @@ def _newlines(values) -> int:
     return sum(v.count("\n") for v in values if isinstance(v, str))
 
 
+def _leftover(path: Path, encoding: str, lineno: int) -> str | None:
+    """Line `lineno` if it or any later line has non-blank text, else None (streamed)."""
+    with path.open(encoding=encoding, newline="") as fh:
+        first = None
+        for i, line in enumerate(fh, 1):
+            if i == lineno:
+                first = line.rstrip("\r\n")
+            if i >= lineno and line.strip():
+                return first
+    return None
+
+
 def _physical_line(path: Path, encoding: str, lineno: int) -> str:
     with path.open(encoding=encoding, newline="") as fh:
         for i, line in enumerate(fh, 1):
@@ -106,6 +118,10 @@ class _Reader:
 
     def _chunks(self, start_line: int, chunksize: int) -> Iterator[pd.DataFrame]:
         import pandas as pd  # imported here: loading pandas costs ~0.5 s, and only CSV needs it
+
+        # the csv module refuses fields over 128 KiB, and pandas' python engine would skip such
+        # a row silently under a callable on_bad_lines: long answers are normal here
+        csv.field_size_limit(2**31 - 1)
 
         with self.path.open(encoding=self.encoding, newline="") as fh:
             for _ in range(start_line - 1):
@@ -153,7 +169,16 @@ class _Reader:
                             yield row, f"{self.display}:line {line}"
                         line += span
                     self.bad_fields.clear()
-                return
+                # pandas' python engine with a callable on_bad_lines can also swallow a quote
+                # that runs to the end of the file without raising: text left after the last
+                # row read is that broken record
+                if (text := _leftover(self.path, self.encoding, line)) is None:
+                    return
+                self.tally.reject("unbalanced_quote", f"{self.display}:line {line}",
+                                  detail=f"quoted field runs to the end of the file: {snippet(text)}")  # fmt: skip
+                line += 1
+                chunksize = self.chunksize
+                continue
             except (csv.Error, ParserError) as e:
                 if chunksize > 1:  # replay the failed chunk row by row to find the broken record
                     chunksize = 1

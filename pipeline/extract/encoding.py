@@ -60,6 +60,7 @@ class Undecodable(ValueError):
 
     def __init__(self, candidates: list[str], detail: str = "") -> None:
         self.candidates = candidates
+        self.detail = detail
         super().__init__(f"cannot decode confidently (tried: {', '.join(candidates) or 'none'})"
                          + (f"; {detail}" if detail else ""))  # fmt: skip
 
@@ -182,7 +183,7 @@ def decode_html_bytes(data: bytes, forced: str | None = None) -> tuple[str, Deco
     try:
         found = detect(data[:SAMPLE_BYTES], lambda c: decodes(c, data))
     except Undecodable as e:
-        raise Undecodable(tried + [c for c in e.candidates if c not in tried], str(e)) from None
+        raise Undecodable(tried + [c for c in e.candidates if c not in tried], e.detail) from None
     found.declared = label
     found.tried = tried + [c for c in found.tried if c not in tried]
     return data.decode(found.encoding), found
