@@ -11,12 +11,11 @@ page without a dialog shape is a Reject naming the file.
 from __future__ import annotations
 
 import copy
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, Tag
 
 from pipeline.config import HtmlSource
 from pipeline.extract.encoding import Undecodable, decode_html_bytes, sniff_bom
@@ -263,9 +262,7 @@ def extract_page(
         return
     tally.note_file(display, decoding.note())
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = parse_html(text)
+        soup = parse_html(text)
     except Exception as e:  # lxml/bs4 failures on garbage input are not ours to crash on
         tally.reject("unparseable", display, detail=f"{type(e).__name__}: {e}")
         return

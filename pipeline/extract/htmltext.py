@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 DROP = frozenset(
@@ -250,8 +251,12 @@ def element_text(root: Tag) -> str:
 
 
 def parse_html(text: str) -> BeautifulSoup:
-    """Parse already-decoded text with lxml (never let BeautifulSoup guess a codec from bytes)."""
-    return BeautifulSoup(text, "lxml")
+    """Parse already-decoded text with lxml (never let BeautifulSoup guess a codec from bytes).
+
+    XHTML pages (DocBook output, with an XML declaration) are still read as HTML, on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(text, "lxml")
 
 
 def page_text(soup: BeautifulSoup) -> str:
