@@ -176,3 +176,25 @@ def test_a_field_longer_than_the_csv_module_limit_is_kept(tmp_path):
     records, stats = run(tmp_path, path="long.csv")
     assert turns(records)[0][1] == ("assistant", long_answer)
     assert stats.kept == 2
+
+
+def test_an_unexpected_failure_on_one_file_is_a_reject_and_the_next_file_goes_on(
+    tmp_path, monkeypatch
+):
+    import pipeline.extract.csv as csvmod
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("question,answer\nq1,a1\n")
+    (tmp_path / "d" / "b.csv").write_text("question,answer\nq2,a2\n")
+    real = csvmod.choose_file_encoding
+
+    def flaky(path, forced=None):
+        if path.name == "a.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, forced)
+
+    monkeypatch.setattr(csvmod, "choose_file_encoding", flaky)
+    records, stats = run(tmp_path, path="d")
+    assert [r.source for r in records] == ["d/b.csv:line 2"]
+    assert stats.rejected == {"unreadable": 1}
+    assert "Permission denied" in stats.examples["unreadable"][0]["detail"]

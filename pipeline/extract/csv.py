@@ -28,7 +28,7 @@ from pipeline.config import CsvSource
 from pipeline.extract.encoding import Undecodable, choose_file_encoding
 from pipeline.extract.files import source_files
 from pipeline.extract.rows import Row, rows_to_records
-from pipeline.extract.units import Tally, snippet
+from pipeline.extract.units import Tally, guarded, snippet
 from pipeline.records import Dialog, Document
 
 if TYPE_CHECKING:
@@ -217,4 +217,4 @@ def extract_csv(
     """Every CSV/TSV file of a source (a file, or a folder searched for *.csv / *.tsv)."""
     name = name or src.name or src.path
     for path, display in source_files(src.path, root, GLOB):
-        yield from csv_file(path, display, src, tally, name)
+        yield from guarded(csv_file(path, display, src, tally, name), tally, display)

@@ -21,7 +21,7 @@ from pipeline.config import HtmlSource
 from pipeline.extract.encoding import Undecodable, decode_html_bytes, sniff_bom
 from pipeline.extract.htmltext import element_text, page_text, parse_html
 from pipeline.extract.rows import map_role
-from pipeline.extract.units import Tally, record_id
+from pipeline.extract.units import Tally, guarded, record_id
 from pipeline.records import Dialog, Document, Message
 
 FORUM_POSTS = (".post", "[id^='post-']", ".message", ".reply", ".comment", "article")
@@ -294,4 +294,4 @@ def extract_html(
     """Every page of an HTML source (a file or a folder matched by `glob`), in path order."""
     name = name or src.name or src.path
     for path, display in html_files(src, root):
-        yield from extract_page(path, display, src, tally, name)
+        yield from guarded(extract_page(path, display, src, tally, name), tally, display)

@@ -35,7 +35,7 @@ from pipeline.config import SqlSource
 from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
 from pipeline.extract.files import source_files
 from pipeline.extract.rows import Row, rows_to_records
-from pipeline.extract.units import Tally, snippet
+from pipeline.extract.units import Tally, guarded, snippet
 from pipeline.records import Dialog, Document
 
 CHUNK = 1 << 20
@@ -795,4 +795,4 @@ def extract_sql_dump(
     """Every dump of a source (a .sql file, or a folder searched for *.sql)."""
     name = name or src.name or src.path or ""
     for path, display in source_files(src.path or "", root, GLOB):
-        yield from dump_file(path, display, src, tally, name)
+        yield from guarded(dump_file(path, display, src, tally, name), tally, display)

@@ -8,13 +8,16 @@ as seen, so `seen == kept + rejected` holds by construction for the `extract` st
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pipeline.records import Reject
+from pipeline.errors import UserError
+from pipeline.records import Dialog, Document, Reject
 from pipeline.stage import RejectSink, StageStats
 
 STAGE = "extract"
+R = TypeVar("R", Dialog, Document)
 SNIPPET = 200
 
 
@@ -64,3 +67,15 @@ class Tally:
     def count_note(self, name: str, key: str, n: int = 1) -> None:
         files = self.stats.notes.setdefault("files", {}).setdefault(name, {})
         files[key] = files.get(key, 0) + n
+
+
+def guarded(records: Iterator[R], tally: Tally, where: str) -> Iterator[R]:
+    """Yield from one file's extractor; an unexpected error (unreadable file, a library failing on
+    garbage) becomes a Reject for that file instead of a traceback out of `prepare`. Records
+    already yielded stay counted as kept; the failure is one more rejected unit."""
+    try:
+        yield from records
+    except UserError:
+        raise
+    except Exception as e:
+        tally.reject("unreadable", where, detail=f"{type(e).__name__}: {e}"[:500])
