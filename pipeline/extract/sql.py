@@ -287,7 +287,8 @@ class DumpScanner:
         self.statements: dict[str, int] = {}
         self.tables: dict[str, tuple[list[str], set[str]]] = {}
         self._plans: dict[tuple[str, str | None], tuple] = {}
-        self._fill()
+        while len(self.buf) < (1 << 16) and self._fill():
+            pass  # the dialect is read from the dump's head (banner, SET lines)
         self.dialect = detect_dialect(self.buf[: 1 << 16], dialect)
 
     # -- buffer
@@ -452,7 +453,7 @@ class DumpScanner:
                 self.pos = rm.end()
             else:
                 try:
-                    values, sep, end = self._slow_row(self.pos, wanted)
+                    values, sep, end = self._slow_row(self.pos)
                 except _Incomplete:
                     if self._fill():
                         continue
@@ -542,7 +543,8 @@ class DumpScanner:
 
     # -- slow path: one row, any value form we know
 
-    def _slow_row(self, p: int, wanted: bool) -> tuple[list, str, int]:
+    def _slow_row(self, p: int) -> tuple[list, str, int]:
+        """One row tuple at `p` by hand: (values, separator after it, end position)."""
         buf = self.buf
         p = self._ws(p)
         if buf[p] != "(":
