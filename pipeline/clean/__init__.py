@@ -1,0 +1,102 @@
+"""Cleaning: normalize, slop phrases, quality and format rules, exact and near duplicates.
+
+Every removal is a Reject of stage `clean` naming the rule that fired (`slop.refusal`,
+`quality.no_assistant`, `dedup.near`, ...); every modification is counted (`slop.filler_stripped`).
+Order: normalize -> slop -> quality -> formats -> exact dedup -> near dedup, so duplicates are
+judged on cleaned text and the record kept is the first survivor in input order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pipeline.clean.dedup import NearDedup, exact_dedup
+from pipeline.clean.formats import check_answer, check_formats
+from pipeline.clean.normalize import normalize, normalize_text
+from pipeline.clean.quality import quality
+from pipeline.clean.slop import Matcher, SlopStep, load_phrases, strip_sentences
+from pipeline.config import AnswerFormat, CleanConfig
+from pipeline.records import Dialog, Document
+from pipeline.stage import RejectSink, Report, count_kept, count_seen
+
+STAGE = "clean"
+
+__all__ = [
+    "Matcher",
+    "NearDedup",
+    "SlopStep",
+    "check_answer",
+    "clean",
+    "clean_file",
+    "exact_dedup",
+    "load_phrases",
+    "normalize_text",
+    "strip_sentences",
+]
+
+
+def clean(
+    records: Iterable[Dialog | Document],
+    cfg: CleanConfig,
+    report: Report,
+    sink: RejectSink,
+    answer_formats: dict[str, AnswerFormat] | None = None,
+) -> Iterator[Dialog | Document]:
+    """The cleaned records, streaming; rejects go to `sink`, counts to report.stage('clean')."""
+    stats = report.stage(STAGE)
+    out: Iterable[Dialog | Document] = count_seen(records, stats)
+    out = normalize(out, cfg.normalize, stats)
+    out = SlopStep(cfg.slop).run(out, sink, stats)
+    out = quality(out, cfg.quality, sink, stats)
+    if answer_formats:
+        out = check_formats(out, answer_formats, sink)
+    if cfg.dedup.exact:
+        out = exact_dedup(out, cfg.dedup, sink)
+    if cfg.dedup.near:
+        out = NearDedup(cfg.dedup).run(out, sink)
+    return count_kept(out, stats)
+
+
+def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
+    """`rawtune clean`: records JSONL in, cleaned JSONL + rejects JSONL + `<out>.report.json` out.
+    A line that is not a record is itself a Reject (`invalid_record`), never a crash."""
+    from pydantic import ValidationError
+
+    from pipeline.errors import UserError
+    from pipeline.records import Reject, record_from_dict
+    from pipeline.stage import read_jsonl, write_jsonl
+
+    if not inp.is_file():
+        raise UserError(f"{inp}: file not found")
+    report = Report()
+    stats = report.stage(STAGE)
+
+    def records(sink: RejectSink) -> Iterator[Dialog | Document]:
+        for lineno, obj in enumerate(read_jsonl(inp), 1):
+            try:
+                yield record_from_dict(obj)
+            except (ValidationError, TypeError) as e:
+                stats.seen += 1
+                detail = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
+                sink.add(
+                    Reject(
+                        id=str(obj.get("id", f"line {lineno}"))
+                        if isinstance(obj, dict)
+                        else f"line {lineno}",
+                        stage=STAGE,
+                        reason="invalid_record",
+                        source=f"{inp}:line {lineno}",
+                        record=obj if isinstance(obj, dict) else None,
+                        detail=detail,
+                    )
+                )
+
+    with RejectSink(report, rejects) as sink:
+        write_jsonl(out, clean(records(sink), cfg, report, sink))
+    report.check_conservation()
+    out.with_name(out.stem + ".report.json").write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    )
+    return report

@@ -1,0 +1,103 @@
+"""Matching keys: folded text for comparing, never for writing out.
+
+NFKC, case, width and quote folding happen only here (exact-dedup keys, slop matching); the text a
+record keeps is only NFC-normalized. CJK text has no word boundaries, so units and shingles are
+characters inside CJK runs and words elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.records import Dialog, Document
+
+# Apostrophes and quotes that users and models type interchangeably.
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+# Han (incl. extensions), kana, hangul: characters that are words of their own.
+CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+_UNITS = re.compile(f"[{CJK}]|[^\\W{CJK}]+(?:'[^\\W{CJK}]+)*")
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK_CHAR.match(ch))
+
+
+def fold_char(ch: str) -> str:
+    """NFKC + casefold + quote folding of one character (may expand, e.g. 'ß' -> 'ss')."""
+    return unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)
+
+
+def fold(text: str) -> str:
+    """The folded form used for matching."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """Folded text plus, for each folded character, the index of the original character it came
+    from, so a match in the folded text maps back to a span of the original."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        f = fold_char(ch)
+        out.append(f)
+        index.extend([i] * len(f))
+    return "".join(out), index
+
+
+def units(text: str) -> list[str]:
+    """Words for space-delimited scripts and single characters for CJK runs (in order)."""
+    return _UNITS.findall(fold(text))
+
+
+def exact_key(text: str) -> str:
+    """Folded, punctuation stripped, whitespace collapsed: the exact-duplicate key."""
+    return _SPACE.sub(" ", _PUNCT.sub(" ", fold(text))).strip()
+
+
+def shingles(text: str, word_n: int, char_n: int) -> set[str]:
+    """Word n-grams over runs of space-delimited words and character n-grams over CJK runs; mixed
+    text gets both. Text shorter than n gives one shingle of what it has."""
+    out: set[str] = set()
+    words: list[str] = []
+    cjk: list[str] = []
+
+    def flush_words() -> None:
+        if words:
+            out.update(_ngrams(words, word_n, " "))
+            words.clear()
+
+    def flush_cjk() -> None:
+        if cjk:
+            out.update(_ngrams(cjk, char_n, ""))
+            cjk.clear()
+
+    for unit in units(text):
+        if len(unit) == 1 and is_cjk(unit):
+            flush_words()
+            cjk.append(unit)
+        else:
+            flush_cjk()
+            words.append(unit)
+    flush_words()
+    flush_cjk()
+    return out
+
+
+def _ngrams(seq: list[str], n: int, sep: str) -> list[str]:
+    if len(seq) <= n:
+        return [sep.join(seq)]
+    return [sep.join(seq[i : i + n]) for i in range(len(seq) - n + 1)]
+
+
+def record_text(record: Dialog | Document, key: str = "dialog") -> str:
+    """The text a record is compared by: all turns with their roles, the first user turn, or a
+    document's text."""
+    if isinstance(record, Document):
+        return record.text
+    if key == "first_user":
+        return next((m.content for m in record.messages if m.role == "user"), "")
+    return "\n".join(f"{m.role}: {m.content}" for m in record.messages)

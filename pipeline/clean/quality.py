@@ -1,0 +1,161 @@
+"""Quality rules: each a datatrove-style `filter(record) -> bool | (bool, reason)`.
+
+Lengths count characters (a CJK character is one, as any other); the symbol rule counts CJK
+characters as letters and CJK punctuation as punctuation; the document minimum counts words, with
+every CJK character a word (Chinese has no spaces).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from pipeline.clean.keys import units
+from pipeline.config import QualityConfig
+from pipeline.records import Dialog, Document, Message
+from pipeline.stage import Filter, RejectSink, StageStats
+
+STAGE = "clean"
+
+
+def merge_same_role(dialog: Dialog) -> Dialog:
+    """Join consecutive turns of the same role (blank line between), e.g. a user writing twice."""
+    merged: list[Message] = []
+    for m in dialog.messages:
+        if merged and merged[-1].role == m.role and m.role != "system":
+            merged[-1] = Message(role=m.role, content=f"{merged[-1].content}\n\n{m.content}")
+        else:
+            merged.append(m)
+    return dialog.model_copy(update={"messages": merged})
+
+
+def alternates(dialog: Dialog) -> bool:
+    roles = [m.role for m in dialog.messages if m.role != "tool"]
+    if roles and roles[0] == "system":
+        roles = roles[1:]
+    return all(a != b for a, b in zip(roles, roles[1:], strict=False)) and "system" not in roles
+
+
+class EmptyTurn(Filter):
+    name = "quality.empty_turn"
+
+    def filter(self, record: Dialog | Document) -> bool:
+        if isinstance(record, Document):
+            return bool(record.text.strip())
+        return bool(record.messages) and all(m.content.strip() for m in record.messages)
+
+
+class Roles(Filter):
+    """Roles must alternate user/assistant after an optional system prompt (merging first, by config)."""
+
+    name = "quality.roles"
+
+    def __init__(self, cfg: QualityConfig) -> None:
+        self.cfg = cfg
+
+    def filter(self, record: Dialog | Document) -> bool | tuple[bool, str]:
+        if isinstance(record, Document):
+            return True
+        if not any(m.role == "assistant" for m in record.messages):
+            return False, "quality.no_assistant"
+        first = next(m.role for m in record.messages if m.role != "system")
+        if first == "assistant":
+            return False, "quality.starts_with_assistant"
+        return alternates(record) or (False, "quality.roles_not_alternating")
+
+
+class Length(Filter):
+    name = "quality.length"
+
+    def __init__(self, cfg: QualityConfig) -> None:
+        self.cfg = cfg
+
+    def filter(self, record: Dialog | Document) -> bool | tuple[bool, str]:
+        text = (
+            record.text
+            if isinstance(record, Document)
+            else "".join(m.content for m in record.messages)
+        )
+        n = len(text)
+        if n < self.cfg.min_chars:
+            return False, "quality.too_short"
+        if n > self.cfg.max_chars:
+            return False, "quality.too_long"
+        if isinstance(record, Document) and len(units(text)) < self.cfg.doc_min_words:
+            return False, "quality.too_few_words"
+        return True
+
+
+def symbol_ratio(text: str) -> float:
+    """Share of non-space characters that are neither letters nor digits (CJK characters are letters,
+    CJK punctuation such as ，。 is punctuation)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    symbols = sum(1 for c in chars if not unicodedata.category(c).startswith(("L", "N")))
+    return symbols / len(chars)
+
+
+class Symbols(Filter):
+    name = "quality.symbols"
+
+    def __init__(self, cfg: QualityConfig) -> None:
+        self.cfg = cfg
+
+    def filter(self, record: Dialog | Document) -> bool:
+        text = (
+            record.text
+            if isinstance(record, Document)
+            else "\n".join(m.content for m in record.messages)
+        )
+        return symbol_ratio(text) <= self.cfg.max_symbol_ratio
+
+
+def repeated_line_ratio(text: str) -> float:
+    """Share of non-empty lines that repeat an earlier line (ignoring code-fence markers)."""
+    lines = [
+        ln.strip() for ln in text.split("\n") if ln.strip() and not ln.strip().startswith("```")
+    ]
+    if len(lines) < 4:
+        return 0.0
+    counts = Counter(lines)
+    return sum(c - 1 for c in counts.values()) / len(lines)
+
+
+class RepeatedLines(Filter):
+    name = "quality.repeated_lines"
+
+    def __init__(self, cfg: QualityConfig) -> None:
+        self.cfg = cfg
+
+    def filter(self, record: Dialog | Document) -> bool:
+        texts = (
+            [record.text] if isinstance(record, Document) else [m.content for m in record.messages]
+        )
+        return all(repeated_line_ratio(t) <= self.cfg.max_repeated_line_ratio for t in texts)
+
+
+def quality(
+    records: Iterable[Dialog | Document], cfg: QualityConfig, sink: RejectSink, stats: StageStats
+) -> Iterator[Dialog | Document]:
+    """The quality rules in order (cheap structural ones first)."""
+    if not cfg.enabled:
+        yield from records
+        return
+    records = EmptyTurn().run(records, sink)
+    if cfg.non_alternating == "merge":
+        records = _merged(records, stats)
+    for rule in (Roles(cfg), Length(cfg), Symbols(cfg), RepeatedLines(cfg)):
+        records = rule.run(records, sink)
+    yield from records
+
+
+def _merged(records: Iterable[Dialog | Document], stats: StageStats) -> Iterator[Dialog | Document]:
+    for record in records:
+        if isinstance(record, Dialog):
+            merged = merge_same_role(record)
+            if len(merged.messages) != len(record.messages):
+                stats.count_change("quality.turns_merged")
+                record = merged
+        yield record
