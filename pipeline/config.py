@@ -378,10 +378,7 @@ def _set_override(data: dict[str, Any], assignment: str) -> None:
     parts = key.strip().split(".")
     node: Any = data
     for part in parts[:-1]:
-        if isinstance(node, list):
-            node = node[int(part)]
-        else:
-            node = node.setdefault(part, {})
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     last = parts[-1]
     parsed = yaml.safe_load(value) if value.strip() else ""
     if isinstance(node, list):

@@ -82,6 +82,8 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
     max_length = cfg.pack.max_length or cfg.render.max_length
 
     report = Report()
+    for stage in ("extract", "clean", "render"):  # table order = pipeline order
+        report.stage(stage)
     dialogs: list[Dialog] = []
     documents: list[Document] = []
     with RejectSink(report, rejects_tmp) as sink, _progress(console) as progress:
@@ -92,7 +94,17 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
             (dialogs if isinstance(record, Dialog) else documents).append(record)
         progress.update(task, description="render")
         if cfg.pack.mode == "sft":
-            rows = list(render_dialogs(dialogs, cfg.render, tokenizer, report, sink))
+            rows = list(
+                render_dialogs(
+                    dialogs,
+                    cfg.render,
+                    tokenizer,
+                    report,
+                    sink,
+                    template=template,
+                    max_length=max_length,
+                )
+            )
             _reject_all(documents, report, sink, "render", "document_in_sft_run")
         else:
             rows = list(tokenize_documents(documents, tokenizer, report, sink))
@@ -101,7 +113,7 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
 
     audit: dict[str, Any] = {"checked": 0, "skipped": "pretrain mode"}
     if cfg.pack.mode == "sft" and cfg.render.audit_samples:
-        audit = audit_or_raise(dialogs, rows, cfg.render, tokenizer)
+        audit = audit_or_raise(dialogs, rows, cfg.render, tokenizer, template=template)
 
     splits = split_rows(rows, cfg.split.validation, cfg.split.seed)
     mix_report: dict[str, Any] | None = None

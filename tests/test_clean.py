@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -151,7 +152,7 @@ def test_style_score_drops_dense_slop_only():
 
 
 def test_phrase_list_is_versioned_with_sources_and_configurable():
-    data = yaml.safe_load(open("pipeline/data/slop_phrases.yaml", encoding="utf-8"))
+    data = yaml.safe_load(Path("pipeline/data/slop_phrases.yaml").read_text(encoding="utf-8"))
     assert data["version"] >= 1
     assert all(p["source"] in data["sources"] for p in data["phrases"])
     assert {p["tier"] for p in data["phrases"]} == {"refusal", "filler", "style"}
