@@ -196,7 +196,9 @@ class RenderConfig(Strict):
     train_on: Literal["all_assistant", "last_assistant", "everything"] = "all_assistant"
     system_prompt: str | None = Field(None, description="injected when a dialog has none")
     special_tokens_in_content: Literal["escape", "reject", "allow"] = "escape"
-    audit_samples: int = Field(200, ge=-1, description="rows checked against apply_chat_template; -1: all, 0: off")
+    audit_samples: int = Field(
+        200, ge=-1, description="rows checked against apply_chat_template; -1: all, 0: off"
+    )
     num_proc: int = Field(1, gt=0)
     batch_size: int = Field(256, gt=0)
 
