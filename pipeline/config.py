@@ -199,8 +199,11 @@ class RenderConfig(Strict):
     audit_samples: int = Field(
         200, ge=-1, description="rows checked against apply_chat_template; -1: all, 0: off"
     )
-    num_proc: int = Field(1, gt=0)
-    batch_size: int = Field(256, gt=0)
+    batch_size: int = Field(
+        256,
+        gt=0,
+        description="dialogs per batched tokenizer call (its Rust threads use every core)",
+    )
 
 
 # ---------------------------------------------------------------- pack / split / shards

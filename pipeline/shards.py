@@ -1,7 +1,7 @@
 """Split token rows by dialog, describe them, and write the Parquet shard set with its manifest.
 
 The split is decided per dialog id by a seeded hash, so it does not depend on row order or
-`num_proc`, and a dialog never lands in both splits. Shards are written into a hidden folder next
+thread count, and a dialog never lands in both splits. Shards are written into a hidden folder next
 to the output and renamed into place at the end, `manifest.json` last: a crash leaves either the
 old complete set or no set, never a half-written one that looks complete. Writer options are pinned
 so the same rows give byte-identical files.

@@ -82,6 +82,38 @@ def test_train_tiny_model_writes_adapter(prepared, tmp_path, smol_tokenizer, tin
 
 
 @pytest.mark.slow
+def test_shards_identical_whatever_the_thread_count(tmp_path):
+    """Tokenization runs on the tokenizer's Rust thread pool: 1 or 2 threads, same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}"
+        env = {**os.environ, "RAYON_NUM_THREADS": threads, "TOKENIZERS_PARALLELISM": "true"}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "prepare",
+                "--config",
+                "configs/default.yaml",
+                "--set",
+                f"output.dir={out}",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        outs.append(out / "sample")
+    for shard in sorted(outs[0].glob("*.parquet")):
+        assert shard.read_bytes() == (outs[1] / shard.name).read_bytes(), shard.name
+
+
+@pytest.mark.slow
 def test_make_prepare_and_train_real_model(tmp_path):
     """The README's main job with the default model, then PeftModel loads the adapter and generates."""
     import torch
