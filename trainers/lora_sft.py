@@ -65,6 +65,7 @@ def build_model(cfg: RunConfig) -> Any:
 
 
 def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
+    import torch
     from transformers import TrainingArguments
 
     t = cfg.train
@@ -90,6 +91,7 @@ def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
         remove_unused_columns=False,  # the collator needs position_ids/seq_lengths
         report_to="none",
         dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=False,
     )
 
