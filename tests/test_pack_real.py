@@ -7,25 +7,22 @@ does) and dropped (as render's `truncation: drop` would).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import real_data
 
 from pipeline.pack import pack_sft, packing_efficiency
+from pipeline.sharegpt import iter_objects
 
 MAX_LEN = 2048
 ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
 def sharegpt(path, n: int) -> list[list[dict[str, str]]]:
-    """The first n dialogs with known roles; the dump is cut off mid-array, so parse object by object."""
-    text = path.read_text(encoding="utf-8")
-    decoder, pos, out = json.JSONDecoder(), text.index("[") + 1, []
-    while len(out) < n:
-        while text[pos] in " \r\n\t,":
-            pos += 1
-        obj, pos = decoder.raw_decode(text, pos)
+    """The first n dialogs whose turns all have known roles."""
+    out = []
+    for obj in iter_objects(path):
+        if len(out) >= n:
+            break
         turns = obj.get("conversations") or []
         if turns and all(t.get("from") in ROLES for t in turns):
             out.append([{"role": ROLES[t["from"]], "content": t["value"]} for t in turns])

@@ -3,7 +3,6 @@ the Chinese conversations of ShareGPT; ids equal apply_chat_template, labels exa
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from conftest import real_data
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog, Message
 from pipeline.render import IGNORE, audit, render_dialogs
+from pipeline.sharegpt import iter_objects
 from pipeline.stage import RejectSink, Report
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -41,16 +41,9 @@ def chatterbot_dialogs(folder: Path) -> list[Dialog]:
 @lru_cache(maxsize=1)
 def sharegpt_chinese(path: Path, limit: int) -> list[Dialog]:
     """Chinese ShareGPT conversations (the file is a JSON array cut off mid-way: decode items one by one)."""
-    decoder = json.JSONDecoder()
-    text = path.read_text(encoding="utf-8")
-    pos = text.index("[") + 1
     out: list[Dialog] = []
-    while len(out) < limit:
-        while pos < len(text) and text[pos] in " \n\r\t,":
-            pos += 1
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
+    for item in iter_objects(path):
+        if len(out) >= limit:
             break
         turns = [t for t in item.get("conversations", []) if t.get("from") in ROLES]
         if not turns or turns[0]["from"] != "human" or not CJK.search(turns[0]["value"]):
