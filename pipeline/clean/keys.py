@@ -13,7 +13,9 @@ import unicodedata
 from pipeline.records import Dialog, Document
 
 # Apostrophes and quotes that users and models type interchangeably.
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+_QUOTES = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'}
+)
 # Han (incl. extensions), kana, hangul: characters that are words of their own.
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"[{CJK}]")
@@ -23,6 +25,7 @@ _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
 
 def is_cjk(ch: str) -> bool:
+    """True for Han, kana and hangul characters (the ones that are words of their own)."""
     return bool(_CJK_CHAR.match(ch))
 
 
@@ -32,13 +35,15 @@ def fold_char(ch: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The folded form used for matching."""
+    """The folded form used for matching (never written out)."""
     return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """Folded text plus, for each folded character, the index of the original character it came
     from, so a match in the folded text maps back to a span of the original."""
+    if text.isascii():  # the common case: folding is lowercasing, one character for one
+        return text.lower().translate(_QUOTES), list(range(len(text)))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -46,6 +51,42 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
         out.append(f)
         index.extend([i] * len(f))
     return "".join(out), index
+
+
+_SPACE_BY_CJK = re.compile(f"(?<=[{CJK}]) | (?=[{CJK}])")
+
+
+def match_key(text: str) -> str:
+    """Folded text with whitespace runs as one space and no space next to a CJK character, so a
+    phrase is a plain substring whether or not a writer spaced "AI" inside Chinese."""
+    return _SPACE_BY_CJK.sub("", _SPACE.sub(" ", fold(text)).strip())
+
+
+def match_key_with_map(text: str) -> tuple[str, list[int]]:
+    """`match_key` plus, per key character, the index of the original character it came from."""
+    folded, index = fold_with_map(text)
+    out: list[str] = []
+    where: list[int] = []
+    i, n = 0, len(folded)
+    while i < n:
+        if folded[i].isspace():
+            j = i
+            while j < n and folded[j].isspace():
+                j += 1
+            if out and j < n and not is_cjk(out[-1]) and not is_cjk(folded[j]):
+                out.append(" ")
+                where.append(index[i])
+            i = j
+            continue
+        out.append(folded[i])
+        where.append(index[i])
+        i += 1
+    return "".join(out), where
+
+
+def is_word_char(ch: str) -> bool:
+    """A letter/digit of a space-delimited script: what a Latin word boundary looks at."""
+    return (ch.isalnum() or ch == "_") and not is_cjk(ch)
 
 
 def units(text: str) -> list[str]:
