@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from itertools import islice
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import real_data
+from conftest import ROOT, real_data
 
 from pipeline.clean import clean, clean_file, load_phrases, normalize_text, strip_sentences
 from pipeline.clean.keys import shingles
@@ -154,9 +153,9 @@ def test_style_score_drops_dense_slop_only():
 
 
 def test_phrase_list_is_versioned_with_sources_and_configurable():
-    data = yaml.safe_load(Path("pipeline/data/slop_phrases.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "pipeline/data/slop_phrases.yaml").read_text(encoding="utf-8"))
     assert data["version"] >= 1
-    assert all(p["source"] in data["sources"] for p in data["phrases"])
+    assert all(p["source"].split(" (")[0] in data["sources"] for p in data["phrases"])
     assert {p["tier"] for p in data["phrases"]} == {"refusal", "filler", "style"}
     assert any("\u4e00" <= p["phrase"][0] <= "\u9fff" for p in data["phrases"])
     cfg = SlopConfig(
@@ -164,19 +163,20 @@ def test_phrase_list_is_versioned_with_sources_and_configurable():
     )
     phrases = {p.phrase for p in load_phrases(cfg)}
     assert "beep boop" in phrases and "as an AI language model" not in phrases
-    assert Matcher.build(load_phrases(cfg)).find("refusal", "Beep   boop!")
+    assert Matcher(load_phrases(cfg)).find("Beep   boop!").get("refusal")
 
 
 def test_latin_phrases_match_on_word_boundaries_only():
-    m = Matcher.build(load_phrases(SlopConfig()))
-    assert not m.find("style", "The delvers club")
-    assert m.find("style", "We delve.")
+    m = Matcher(load_phrases(SlopConfig()))
+    assert not m.find("The delvers club")
+    assert m.find("We delve.") == {"style": ["delve"]}
+    assert m.find("作为一个AI语言模型")["refusal"] == m.find("作为一个 AI 语言模型")["refusal"]
 
 
 def test_sentence_stripping_respects_chinese_sentence_ends():
     text = "第一句。值得注意的是，这句要删掉！第三句？"
-    m = Matcher.build(load_phrases(SlopConfig()))
-    assert strip_sentences(text, m.find("filler", text)) == "第一句。第三句？"
+    m = Matcher(load_phrases(SlopConfig()))
+    assert strip_sentences(text, m.spans("filler", text)) == "第一句。第三句？"
 
 
 # ---------------------------------------------------------------- quality and formats
@@ -326,19 +326,35 @@ def test_real_sharegpt_conservation_and_duplicates():
 
 def test_real_chinese_chatterbot_dialogs_keep_their_text():
     dialogs = []
-    for path in sorted(
-        real_data("chatterbot", "chatterbot_corpus", "data", "chinese").glob("*.yml")
-    ):
-        for i, conv in enumerate(
-            yaml.safe_load(path.read_text(encoding="utf-8")).get("conversations") or []
+    for folder in ("chinese", "traditionalchinese"):
+        for path in sorted(
+            real_data("chatterbot", "chatterbot_corpus", "data", folder).glob("*.yml")
         ):
-            turns = [str(t) for t in conv if t is not None]
-            if len(turns) >= 2:
-                dialogs.append(chat(f"{path.stem}-{i}", *turns))
+            convs = yaml.safe_load(path.read_text(encoding="utf-8")).get("conversations") or []
+            for i, conv in enumerate(convs):
+                turns = [str(t) for t in conv if t is not None][:2]
+                if len(turns) == 2:
+                    dialogs.append(chat(f"{folder}-{path.stem}-{i}", *turns))
     kept, stats = run(dialogs)
     originals = {d.id: d for d in dialogs}
-    for d in kept:  # kept turns are unchanged unless a rule says why
-        for m, o in zip(d.messages, originals[d.id].messages, strict=False):
-            if "，" in o.content or "？" in o.content:
-                assert "，" in m.content or "？" in m.content or m.content != o.content
+    for d in kept:  # nothing but whitespace may change in a kept Chinese turn
+        for m, o in zip(d.messages, originals[d.id].messages, strict=True):
+            assert m.content.split() == o.content.split(), (d.id, o.content, m.content)
     assert len(kept) > len(dialogs) // 2
+    assert stats.rejected.get("dedup.exact", 0) > 0  # the corpus repeats some Q/A pairs
+
+
+def test_real_sharegpt_chinese_punctuation_and_quotes_survive_byte_for_byte():
+    """On real Chinese ShareGPT turns, normalization never touches full-width punctuation or curly
+    quotes (ftfy's defaults would turn them into ASCII)."""
+    keep = set("，。：；？！（）“”‘’、《》")
+    turns = [
+        m.content
+        for d in sharegpt_dialogs(17_000)
+        for m in d.messages
+        if sum("\u4e00" <= c <= "\u9fff" for c in m.content) > 20
+    ]
+    assert len(turns) > 50
+    for text in turns:
+        out = normalize_text(text, NormalizeConfig())
+        assert [c for c in out if c in keep] == [c for c in text if c in keep]
