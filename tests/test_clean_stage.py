@@ -189,18 +189,20 @@ def test_quality_rules():
         chat("starts", "I am the bot", "hi", roles=["assistant", "user"]),
         chat("merge", "Part one.", "Part two.", "Answer.", roles=["user", "user", "assistant"]),
         chat("symbols", "?", "!!! ### $$$ %%% ^^^ &&& *** ((( )))"),
-        chat("repeat", "Say it", "\n".join(["same line"] * 8)),
+        chat("repeat", "Say it", "\n".join(["the same line again"] * 8)),
+        chat("repeat_zh", "说吧", "\n".join(["这一行一直在重复"] * 8)),
+        chat("code", "Show code", "Here:\n```c\nif (a) {\n  f(1);\n}\n}\n}\n}\n```\nDone."),
         chat("zh", "怎么安装？", "运行安装程序，然后重启。"),
     ]
     kept, stats = run(dialogs)
-    assert [d.id for d in kept] == ["merge", "zh"]
+    assert [d.id for d in kept] == ["merge", "code", "zh"]
     assert kept[0].messages[0].content == "Part one.\n\nPart two."
     assert reasons(stats) == {
         "quality.empty_turn": 1,
         "quality.no_assistant": 1,
         "quality.starts_with_assistant": 1,
         "quality.symbols": 1,
-        "quality.repeated_lines": 1,
+        "quality.repeated_lines": 2,
     }
 
 
@@ -231,6 +233,30 @@ def test_answer_formats():
         formats={"": AnswerFormat(kind="regex", pattern=r"[A-Z]+-\d+")},
     )
     assert [d.id for d in kept] == ["r"]
+
+
+def test_bad_format_declarations_are_one_line_errors():
+    from pipeline.errors import UserError
+
+    for fmt in (
+        AnswerFormat(kind="regex", pattern="(unclosed"),
+        AnswerFormat(kind="json_schema", schema={"type": "not-a-type"}),
+    ):
+        with pytest.raises(UserError, match="answer_format"):
+            run([chat("x", "Q?", "A.")], formats={"": fmt})
+
+
+def test_normalize_counts_what_it_changed_and_keeps_inline_code():
+    dialogs = [
+        chat("m", "CafÃ© menu?", "Use `<br>` in HTML.<br>Done &amp; dusted."),
+        chat("w", "Spaces   here?", "Yes."),
+    ]
+    kept, stats = run(dialogs)
+    assert kept[0].messages[0].content == "Café menu?"
+    assert kept[0].messages[1].content == "Use `<br>` in HTML.Done & dusted."
+    assert stats.changed["normalize.mojibake"] == 1
+    assert stats.changed["normalize.tags"] == 1
+    assert stats.changed["normalize.whitespace"] == 1
 
 
 # ---------------------------------------------------------------- duplicates

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from pipeline.config import AnswerFormat
+from pipeline.errors import UserError
 from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink
 
@@ -37,9 +38,34 @@ def check_answer(content: str, fmt: AnswerFormat) -> str | None:
     return None
 
 
+def validate_formats(formats: dict[str, AnswerFormat]) -> None:
+    """A bad declaration (regex that does not compile, invalid schema) is a one-line UserError
+    before any record is judged, not a traceback halfway through the data."""
+    import jsonschema
+
+    for name, fmt in formats.items():
+        where = f"source {name!r}: answer_format"
+        if fmt.kind == "regex":
+            if not fmt.pattern:
+                raise UserError(f"{where}: kind regex needs `pattern`")
+            try:
+                re.compile(fmt.pattern)
+            except re.error as e:
+                raise UserError(f"{where}.pattern: not a valid regex ({e})") from None
+        if fmt.kind == "json_schema":
+            if fmt.schema_ is None:
+                raise UserError(f"{where}: kind json_schema needs `schema`")
+            try:
+                jsonschema.validators.validator_for(fmt.schema_).check_schema(fmt.schema_)
+            except jsonschema.SchemaError as e:
+                raise UserError(f"{where}.schema: not a valid JSON schema ({e.message})") from None
+
+
 def check_formats(
     records: Iterable[Dialog | Document], formats: dict[str, AnswerFormat], sink: RejectSink
 ) -> Iterator[Dialog | Document]:
+    """Reject dialogs whose source declares an answer format that an assistant turn breaks."""
+    validate_formats(formats)
     for record in records:
         fmt = formats.get(str(record.meta.get("source_name", "")))
         if fmt is None or isinstance(record, Document):

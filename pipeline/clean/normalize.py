@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import ftfy
 
@@ -48,53 +48,83 @@ _SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANKS = re.compile(r"\n{3,}")
 _FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
+_INLINE_CODE = re.compile(r"(`[^`\n]+`)")
 
 
-def _prose(text: str, cfg: NormalizeConfig) -> str:
-    """Fix a stretch of prose (no code fences inside)."""
+def _tags(text: str) -> str:
+    """Leftover HTML tags and entities removed, except inside inline `code` spans."""
+    parts = _INLINE_CODE.split(text)  # odd parts are inline code: left as they are
+    return "".join(
+        p if i % 2 else _ENTITY.sub(lambda m: html.unescape(m.group(0)), _TAG.sub("", p))
+        for i, p in enumerate(parts)
+    )
+
+
+def _whitespace(text: str) -> str:
+    """Space runs inside lines and blank-line runs collapsed; indented code keeps its spacing."""
+    lines = [
+        line if line.startswith(("    ", "\t")) else _SPACES.sub(" ", line)
+        for line in text.split("\n")
+    ]
+    return _BLANKS.sub("\n\n", _TRAILING.sub("", "\n".join(lines)))
+
+
+def _outside_code(text: str, fix: Callable[[str], str]) -> str:
+    """Apply `fix` to the prose between fenced code blocks (fences keep every byte)."""
+    parts = _FENCE.split(text)  # odd parts are fenced code blocks
+    return "".join(p if i % 2 else fix(p) for i, p in enumerate(parts))
+
+
+def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]]:
+    """The normalized text and which steps changed it (`mojibake`, `unicode`, `control_chars`,
+    `tags`, `whitespace`), so the report can say what normalization did."""
+    if not cfg.enabled:
+        return text, []
+    changes: list[str] = []
+
+    def step(name: str, new: str) -> None:
+        nonlocal text
+        if new != text:
+            changes.append(name)
+            text = new
+
+    step("line_breaks", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if cfg.fix_mojibake:
+        step("mojibake", ftfy.fix_text(text, _FTFY))
+    if cfg.unicode_form != "none":
+        step("unicode", unicodedata.normalize(cfg.unicode_form, text))
+    step("control_chars", _CONTROL.sub("", text))
     if cfg.strip_tags:
-        text = _TAG.sub("", text)
-        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        step("tags", _outside_code(text, _tags))
     if cfg.collapse_whitespace:
-        lines = []
-        for line in text.split("\n"):
-            # indented code (4+ spaces or a tab at the start) keeps its spacing
-            lines.append(line if line.startswith(("    ", "\t")) else _SPACES.sub(" ", line))
-        text = _TRAILING.sub("", "\n".join(lines))
-        text = _BLANKS.sub("\n\n", text)
-    return text
+        step("whitespace", _outside_code(text, _whitespace).strip("\n").rstrip())
+    return text, changes
 
 
 def normalize_text(text: str, cfg: NormalizeConfig) -> str:
     """The normalized form of one text (see module docstring)."""
-    if not cfg.enabled:
-        return text
-    if cfg.fix_mojibake:
-        text = ftfy.fix_text(text, _FTFY)
-    if cfg.unicode_form != "none":
-        text = unicodedata.normalize(cfg.unicode_form, text)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    parts = _FENCE.split(text)  # odd parts are fenced code blocks: left as they are
-    text = "".join(p if i % 2 else _prose(p, cfg) for i, p in enumerate(parts))
-    return text.strip("\n ") if cfg.collapse_whitespace else text
+    return normalize_explained(text, cfg)[0]
 
 
 def normalize(
     records: Iterable[Dialog | Document], cfg: NormalizeConfig, stats: StageStats
 ) -> Iterator[Dialog | Document]:
-    """Normalize every text of every record; counts records changed (`normalize.changed`)."""
+    """Normalize every text of every record; counts records changed per step (`normalize.mojibake`)."""
     for record in records:
+        changed: set[str] = set()
         if isinstance(record, Document):
-            text = normalize_text(record.text, cfg)
-            if text != record.text:
-                stats.count_change("normalize.changed")
+            text, what = normalize_explained(record.text, cfg)
+            changed.update(what)
+            if what:
                 record = record.model_copy(update={"text": text})
         else:
-            messages = [
-                Message(role=m.role, content=normalize_text(m.content, cfg))
-                for m in record.messages
-            ]
-            if messages != record.messages:
-                stats.count_change("normalize.changed")
+            messages = []
+            for m in record.messages:
+                text, what = normalize_explained(m.content, cfg)
+                changed.update(what)
+                messages.append(m if not what else Message(role=m.role, content=text))
+            if changed:
                 record = record.model_copy(update={"messages": messages})
+        for what in sorted(changed):
+            stats.count_change(f"normalize.{what}")
         yield record

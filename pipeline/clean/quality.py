@@ -7,6 +7,7 @@ every CJK character a word (Chinese has no spaces).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -112,10 +113,15 @@ class Symbols(Filter):
         return symbol_ratio(text) <= self.cfg.max_symbol_ratio
 
 
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+MIN_LINE_UNITS = 3  # shorter lines ("}", "end", "| --- |", "1 1 1") repeat legitimately
+
+
 def repeated_line_ratio(text: str) -> float:
-    """Share of non-empty lines that repeat an earlier line (ignoring code-fence markers)."""
+    """Share of prose lines that repeat an earlier line. Fenced code is left out (code repeats
+    braces and calls by nature), and so are lines of fewer than MIN_LINE_UNITS words/CJK chars."""
     lines = [
-        ln.strip() for ln in text.split("\n") if ln.strip() and not ln.strip().startswith("```")
+        ln.strip() for ln in _FENCED.sub("\n", text).split("\n") if len(units(ln)) >= MIN_LINE_UNITS
     ]
     if len(lines) < 4:
         return 0.0
