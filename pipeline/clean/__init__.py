@@ -30,6 +30,7 @@ __all__ = [
     "check_answer",
     "clean",
     "clean_file",
+    "clean_table",
     "exact_dedup",
     "load_phrases",
     "normalize_text",
@@ -100,3 +101,27 @@ def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
     )
     return report
+
+
+def clean_table(report: Report, title: str = "clean"):  # -> rich.table.Table
+    """Records in, kept, every reject rule with its count and a few example ids, every counted
+    change, and the conservation check (raises if in != kept + rejected)."""
+    from rich.table import Table
+
+    report.check_conservation()
+    stats = report.stage(STAGE)
+    t = Table(title=title)
+    t.add_column("rule")
+    t.add_column("records", justify="right")
+    t.add_column("examples")
+    t.add_row("in", str(stats.seen), "")
+    for reason, n in sorted(stats.rejected.items(), key=lambda kv: (-kv[1], kv[0])):
+        examples = ", ".join(e["id"] for e in stats.examples.get(reason, []))
+        t.add_row(f"rejected: {reason}", str(n), examples)
+    for what, n in sorted(stats.changed.items()):
+        t.add_row(f"changed: {what}", str(n), "")
+    t.add_row("kept", str(stats.kept), "")
+    t.add_row(
+        "check", "ok", f"{stats.seen} in == {stats.kept} kept + {stats.rejected_total} rejected"
+    )
+    return t
