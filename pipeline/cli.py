@@ -46,12 +46,12 @@ def cmd_extract(args: argparse.Namespace) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> None:
-    from pipeline.clean import clean_file
+    from pipeline.clean import clean_file, clean_table
     from pipeline.config import load_config
 
     cfg = load_config(args.config, args.overrides)
     report = clean_file(Path(args.input), Path(args.output), Path(args.rejects), cfg.clean)
-    console.print(report.table("clean"))
+    console.print(clean_table(report))
 
 
 def cmd_render(args: argparse.Namespace) -> None:

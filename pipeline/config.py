@@ -128,7 +128,9 @@ class SlopConfig(Strict):
     )
     style_max_per_1000_words: float = Field(8.0, ge=0)
     style_min_words: int = Field(
-        200, ge=1, description="style score denominator floor, so one word in a short answer never decides"
+        200,
+        ge=1,
+        description="style score denominator floor, so one word in a short answer never decides",
     )
 
 
