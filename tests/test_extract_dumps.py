@@ -195,6 +195,20 @@ def maria():
                     " attachment blob) CHARACTER SET utf8mb4"
                 )
                 cur.executemany("INSERT INTO conversations VALUES (%s,%s,%s,%s,%s,%s,%s)", ROWS)
+                # code that mysqldump --routines/--triggers writes between `DELIMITER ;;` lines:
+                # the INSERTs in these bodies are not rows and must not be read as such
+                cur.execute("CREATE TABLE audit (id int, what text)")
+                cur.execute(
+                    "CREATE TRIGGER conv_ai AFTER INSERT ON conversations FOR EACH ROW BEGIN"
+                    " INSERT INTO audit VALUES (NEW.id, 'a;b'); INSERT INTO conversations_log"
+                    " VALUES (NEW.id); END"
+                )
+                cur.execute(
+                    "CREATE PROCEDURE add_turn() BEGIN DELETE FROM audit;"
+                    " INSERT INTO conversations VALUES (99,'c9',0,'human','from a procedure',"
+                    "NULL,NULL); INSERT INTO conversations VALUES (100,'c9',1,'gpt',NEW_VALUE,"
+                    "NULL,NULL); END"
+                )
             conn.commit()
             conn.close()
             yield server
@@ -202,8 +216,9 @@ def maria():
         pytest.skip(f"MariaDB server unavailable: {e}")
 
 
-@pytest.mark.parametrize("mode", [(), ("--skip-extended-insert",), ("--hex-blob",)],
-                         ids=["extended", "one-row-inserts", "hex-blob"])  # fmt: skip
+@pytest.mark.parametrize("mode", [(), ("--skip-extended-insert",), ("--hex-blob",),
+                                  ("--routines", "--triggers")],
+                         ids=["extended", "one-row-inserts", "hex-blob", "routines"])  # fmt: skip
 def test_mysqldump(maria, tmp_path, mode):
     dump = tmp_path / "maria.sql"
     argv = [*maria.dump_args(*mode), "conversations"]  # database, then the table

@@ -158,3 +158,61 @@ def test_invalid_bytes_in_a_text_value_are_rejected_not_guessed(tmp_path):
     records, stats = run(tmp_path, dump)
     assert pairs(records) == [("ok", "fine")]
     assert stats.rejected == {"undecodable_value": 1}
+
+
+RUN_DUMP = (
+    "CREATE TABLE t(id integer, user text, assistant text, blob_col blob);\n"
+    "CREATE TABLE other(a text);\n"
+    "INSERT INTO t VALUES(1,'plain','it''s',NULL);\n"
+    "INSERT INTO t VALUES(2,replace('l1\\nl2','\\n',char(10)),'中文 ''q''',X'00ff');\n"
+    "INSERT INTO t VALUES(3,replace(replace('a\\r\\nb','\\r',char(13)),'\\n',char(10)),'x',NULL);\n"
+    "INSERT INTO other VALUES('skipped');\n"
+    "INSERT INTO t VALUES(4,'after other','y',NULL);\n"
+    "-- a comment between rows\n"
+    "INSERT INTO t VALUES(5,unistr('caf\\u00e9'),'slow path',NULL);\n"
+    "INSERT INTO t VALUES(6,'back on the run',-1.5e3,true);\n"
+    "INSERT INTO t VALUES(7,NULL,'no user',NULL);\n"
+    "INSERT INTO t VALUES(8,'too few');\n"
+    "INSERT INTO t VALUES(9,'last','z',NULL);\n"
+)
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 1 << 20])
+def test_one_row_statement_runs_match_the_general_path(tmp_path, monkeypatch, chunk):
+    """sqlite3 .dump / pg_dump --inserts runs take a one-regex-per-statement path; it must give
+    exactly what the statement loop gives, across buffer cuts, other tables and odd values."""
+    monkeypatch.setattr(sqlmod, "CHUNK", chunk)
+    fast, fast_stats = run(tmp_path, RUN_DUMP)
+    monkeypatch.setattr(sqlmod.DumpScanner, "_run", lambda self, *args: iter(()))
+    slow, slow_stats = run(tmp_path, RUN_DUMP)
+    assert [r.model_dump() for r in fast] == [r.model_dump() for r in slow]
+    assert fast_stats.rejected == slow_stats.rejected
+    assert fast_stats.rejected == {"incomplete_pair": 1, "column_count_mismatch": 1}
+    assert fast_stats.notes == slow_stats.notes
+    assert [r.source for r in fast][:3] == [f"dump.sql:stmt {i} row 1" for i in (3, 4, 5)]
+    assert pairs(fast)[:3] == [("plain", "it's"), ("l1\nl2", "中文 'q'"), ("a\r\nb", "x")]
+    assert ("café", "slow path") in pairs(fast) and ("back on the run", "-1.5e3") in pairs(fast)
+
+
+@pytest.mark.parametrize("chunk", [2, 5, 1 << 20])
+def test_delimiter_blocks_are_code_not_rows(tmp_path, monkeypatch, chunk):
+    """`DELIMITER //` ... `DELIMITER ;` (stored routines, triggers) is skipped whole: the INSERTs
+    in a procedure body are not rows, and the rows around the block are all read."""
+    dump = (
+        "-- MySQL dump 10.19\n"
+        "CREATE TABLE `t` (`user` text, `assistant` text);\n"
+        "INSERT INTO `t` VALUES ('q1','a1');\n"
+        "DELIMITER //\n"
+        "CREATE PROCEDURE p() BEGIN\n"
+        "  INSERT INTO t VALUES ('not','a row'); INSERT INTO t VALUES (NEW.x, 'nor this');\n"
+        "END //\n"
+        "  delimiter ;;\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO t VALUES ('x','y') ;;\n"
+        "DELIMITER ;\n"
+        "INSERT INTO `t` VALUES ('q2','a2');\n"
+    )
+    monkeypatch.setattr(sqlmod, "CHUNK", chunk)
+    records, stats = run(tmp_path, dump)
+    assert pairs(records) == [("q1", "a1"), ("q2", "a2")]
+    assert stats.rejected == {}
+    assert stats.notes["files"]["dump.sql"]["statements"]["delimiter_block"] == 2

@@ -83,6 +83,8 @@ _RESYNC = re.compile(
     r"|START|PRAGMA|--|/\*|\\|\s*\Z))",
     re.IGNORECASE,
 )
+_DELIMITER_LINE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*(?:\n|\Z)", re.IGNORECASE)
+_DELIMITER_AGAIN = re.compile(r"^[ \t]*(?=DELIMITER[ \t]+\S)", re.IGNORECASE | re.MULTILINE)
 _COPY_ESC = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.DOTALL)
 _COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _MYSQL_CHARS = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
@@ -126,8 +128,46 @@ class Dialect:
         # backtracks through that value's whole string one character at a time
         self.row = re.compile(rf"\s*(\({plain}(?:,{plain})*\))\s*([,;])")
         self.string = re.compile(s)
+        # one value with a group per form, for the statement-run regex (`run_pattern`); the
+        # sqlite replace() forms are spelled out (one or two nested calls) so that their string
+        # and markers come out as groups and nothing is scanned twice
+        arg = r"\s*,\s*'([^']{1,16})'\s*,\s*(?i:char)\((\d+)\)\s*\)"
+        rep2 = rf"(?i:replace)\(\s*(?i:replace)\(\s*({STD_STR}){arg}{arg}"
+        rep1 = rf"(?i:replace)\(\s*({STD_STR}){arg}"
+        self.grouped_value = (
+            rf"\s*(?:({s})|({NUM})|((?i:NULL))\b|({HEX})|((?i:true|false))\b|{rep2}|{rep1})\s*"
+        )
+        self.plain_row = rf"\({plain}(?:,{plain})*\)"
         self.e_string = re.compile(e_str)
         self.generic = re.compile(_generic_token(s), re.DOTALL)
+
+    def run_pattern(self, header: str, ncols: int | None) -> re.Pattern[str]:
+        """A whole one-row statement `header (v, ...);` as one regex, with `GROUPS` groups per
+        value when `ncols` is given (rows to decode) and none otherwise (rows to skip)."""
+        row = r"\(" + ",".join([self.grouped_value] * ncols) + r"\)" if ncols else self.plain_row
+        return re.compile(r"\s*" + re.escape(header) + row + r"\s*;")
+
+    def decode_groups(self, g: tuple) -> list:
+        """Values of one row from a `run_pattern` match's groups, in column order."""
+        out: list = []
+        unescape = self.unescape
+        for i in range(0, len(g), GROUPS):
+            if (v := g[i]) is not None:
+                out.append(unescape(v[1:-1]))
+            elif (v := g[i + 1]) is not None:
+                out.append(v)
+            elif g[i + 2] is not None:
+                out.append(None)
+            elif g[i + 3] is not None:
+                out.append(BINARY)
+            elif (v := g[i + 4]) is not None:
+                out.append(v.lower())
+            elif (v := g[i + 5]) is not None:  # replace(replace('..', m1, char(c1)), m2, char(c2))
+                text = _sqlite_unmark(v, g[i + 6], g[i + 7])
+                out.append(_sqlite_unmark_text(text, g[i + 8], g[i + 9]))
+            else:  # replace('..', m, char(c))
+                out.append(_sqlite_unmark(g[i + 10], g[i + 11], g[i + 12]))
+        return out
 
     def unescape(self, body: str) -> str:
         """The text of a plain string literal's body (without its quotes)."""
@@ -136,6 +176,18 @@ class Dialect:
                 return body
             return _BS_ESC.sub(_mysql_escape, body)
         return body.replace("''", "'") if "''" in body else body
+
+
+GROUPS = 13  # groups per value in Dialect.grouped_value
+
+
+def _sqlite_unmark(literal: str, marker: str, code: str) -> str:
+    """`replace('..', marker, char(code))` on a standard string literal (with its quotes)."""
+    return _sqlite_unmark_text(literal[1:-1].replace("''", "'"), marker, code)
+
+
+def _sqlite_unmark_text(text: str, marker: str, code: str) -> str:
+    return text.replace(marker.replace("''", "'"), chr(int(code)))
 
 
 def _mysql_escape(m: re.Match[str]) -> str:
@@ -287,6 +339,7 @@ class DumpScanner:
         self.statements: dict[str, int] = {}
         self.tables: dict[str, tuple[list[str], set[str]]] = {}
         self._plans: dict[tuple[str, str | None], tuple] = {}
+        self._runs: dict[tuple, re.Pattern[str]] = {}
         while len(self.buf) < (1 << 16) and self._fill():
             pass  # the dialect is read from the dump's head (banner, SET lines)
         self.dialect = detect_dialect(self.buf[: 1 << 16], dialect)
@@ -329,10 +382,39 @@ class DumpScanner:
             key = word.group().upper() if word else ""
             if key in ("INSERT", "REPLACE"):
                 yield from self._insert()
+            elif key == "DELIMITER":
+                self._delimiter()
             elif key == "COPY":
                 yield from self._copy()
             else:
                 yield from self._other(key)
+
+    def _delimiter(self) -> None:
+        """The mysql client's `DELIMITER ;;` ... `DELIMITER ;`, which mysqldump --routines and
+        --triggers put around stored procedures, functions, triggers and events. That is code, not
+        data (an INSERT in a procedure body is not a row), so the block is skipped whole, reading
+        DELIMITER lines the way the client does: a line of its own, no `;` needed."""
+        while True:
+            while self.buf.find("\n", self.pos) < 0 and self._fill():
+                pass  # the whole DELIMITER line: `;` cut from `;;` would end the block
+            m = _DELIMITER_LINE.match(self.buf, self.pos)
+            if m is None:  # `delimiter` as some other word: an ordinary statement
+                try:
+                    self._statement_text()
+                except _Malformed:
+                    self._resync()
+                return
+            self.pos = m.end()
+            if m.group(1) == ";":
+                return
+            self._count("delimiter_block")
+            while (m := _DELIMITER_AGAIN.search(self.buf, self.pos)) is None:
+                last_line = self.buf.rfind("\n", self.pos) + 1
+                self.pos = max(self.pos, last_line)  # the end line may be cut by the buffer
+                if not self._fill():
+                    self.pos = len(self.buf)  # the block runs to the end of the dump
+                    return
+            self.pos = m.end()
 
     def _line_end(self) -> int | None:
         """Skip to just after the next newline; None at end of file."""
@@ -474,6 +556,9 @@ class DumpScanner:
                             values[i] = BINARY
                 yield Event("row", self.stmt, table, row_no, cols, values)
             if sep == ";":
+                if row_no == 1:
+                    n = len(values) if wanted else None
+                    yield from self._run(m.group(), table, wanted, cols, bin_idx, n)
                 return
             if sep != ",":  # e.g. ON DUPLICATE KEY UPDATE ...: rows are done, skip the tail
                 try:
@@ -481,6 +566,28 @@ class DumpScanner:
                 except _Malformed:
                     self._resync()
                 return
+
+    def _run(self, header: str, table: str, wanted: bool, cols, bin_idx, ncols) -> Iterator[Event]:
+        """The one-row INSERTs that follow with the same header (sqlite3 .dump, pg_dump --inserts
+        write a statement per row), one regex match each instead of the statement loop. It stops
+        at the first statement that does not match (another header, a comment, a value form only
+        the slow path reads, the buffer end) and leaves that to the general loop."""
+        key = (header, ncols, self.dialect.backslash)
+        rx = self._runs.get(key)
+        if rx is None:
+            rx = self._runs[key] = self.dialect.run_pattern(header, ncols)
+        decode = self.dialect.decode_groups
+        while (m := rx.match(self.buf, self.pos)) is not None:
+            self.pos = m.end()
+            self.stmt += 1
+            self._count("insert")
+            if not wanted:
+                continue
+            values = decode(m.groups())
+            for i in bin_idx:
+                if i < len(values) and values[i] is not None:
+                    values[i] = BINARY
+            yield Event("row", self.stmt, table, 1, cols, values)
 
     def _copy(self) -> Iterator[Event]:
         m = self._header(_COPY)
