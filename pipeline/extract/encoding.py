@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.extract import cjk
+
 SAMPLE_BYTES = 2 << 20  # detection sample; the chosen codec is then verified on the whole input
 BLOCK = 1 << 20
 
@@ -142,18 +144,20 @@ def file_decodes(codec: str, path: Path) -> bool:
 
 
 def detect(sample: bytes, verify) -> Decoding:
-    """charset-normalizer's ranking, each candidate verified by `verify(codec)`; Undecodable if none."""
+    """charset-normalizer's ranking with CJK codecs re-ranked by `cjk.rank`, each candidate
+    verified by `verify(codec)`; Undecodable if none."""
     from charset_normalizer import from_bytes
 
-    results = from_bytes(sample)
+    chaos: dict[str, float] = {}
+    for match in from_bytes(sample):
+        chaos.setdefault(codecs.lookup(match.encoding).name, float(match.chaos))
     tried = ["utf-8"]
-    for match in results:
-        codec = codecs.lookup(match.encoding).name
+    for codec in cjk.rank(sample, list(chaos)):
         if codec in tried:
             continue
         tried.append(codec)
         if verify(codec):
-            return Decoding(codec, "detected", 1.0 - float(match.chaos), tried=tried)
+            return Decoding(codec, "detected", 1.0 - chaos.get(codec, 0.0), tried=tried)
     raise Undecodable(tried, "charset-normalizer found no coherent decoding")
 
 
