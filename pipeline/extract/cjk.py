@@ -51,6 +51,7 @@ _ALIASES = {
     "euc_jp": "cp932", "euc_jis_2004": "cp932", "euc_jisx0213": "cp932", "iso2022_jp": "cp932",
     "euc_kr": "cp949", "johab": "cp949",
 }  # fmt: skip
+SCORE_BYTES = 1 << 18  # of the detection sample, decoded per candidate to score it
 SCORE_CHARS = 20_000  # non-ASCII characters looked at: plenty to decide, bounded cost
 
 
@@ -117,7 +118,7 @@ def rank(sample: bytes, order: list[str]) -> list[str]:
     scores: dict[str, float] = {}
     for codec in dict.fromkeys([*FAMILIES, *proposed]):
         try:  # not final: the sample may end inside a character (the file is verified later)
-            text = codecs.getincrementaldecoder(codec)().decode(sample, final=False)
+            text = codecs.getincrementaldecoder(codec)().decode(sample[:SCORE_BYTES], final=False)
         except UnicodeDecodeError:
             continue
         scores[codec] = score(text, codec)
