@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import CsvSource
 from pipeline.extract.encoding import Undecodable, choose_file_encoding
-from pipeline.extract.files import source_files
+from pipeline.extract.files import open_text, source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, guarded, snippet
 from pipeline.records import Dialog, Document
@@ -71,7 +71,7 @@ def _newlines(values) -> int:
 
 def _leftover(path: Path, encoding: str, lineno: int) -> str | None:
     """Line `lineno` if it or any later line has non-blank text, else None (streamed)."""
-    with path.open(encoding=encoding, newline="") as fh:
+    with open_text(path, encoding) as fh:
         first = None
         for i, line in enumerate(fh, 1):
             if i == lineno:
@@ -82,7 +82,7 @@ def _leftover(path: Path, encoding: str, lineno: int) -> str | None:
 
 
 def _physical_line(path: Path, encoding: str, lineno: int) -> str:
-    with path.open(encoding=encoding, newline="") as fh:
+    with open_text(path, encoding) as fh:
         for i, line in enumerate(fh, 1):
             if i == lineno:
                 return line.rstrip("\r\n")
@@ -102,7 +102,7 @@ class _Reader:
         self.bad_fields: list[list[str]] = []
 
     def read_header(self) -> bool:
-        with self.path.open(encoding=self.encoding, newline="") as fh:
+        with open_text(self.path, self.encoding) as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
             try:
                 header = next(reader)
@@ -123,7 +123,7 @@ class _Reader:
         # a row silently under a callable on_bad_lines: long answers are normal here
         csv.field_size_limit(2**31 - 1)
 
-        with self.path.open(encoding=self.encoding, newline="") as fh:
+        with open_text(self.path, self.encoding) as fh:
             for _ in range(start_line - 1):
                 fh.readline()
             try:
@@ -199,7 +199,7 @@ def csv_file(
     except Undecodable as e:
         tally.reject("undecodable", display, detail=str(e))
         return
-    with path.open(encoding=decoding.encoding, newline="") as fh:
+    with open_text(path, decoding.encoding) as fh:
         first = fh.readline()
     delimiter = src.delimiter or sniff_delimiter(first)
     reader = _Reader(path, display, decoding.encoding, delimiter, src.chunksize, tally)

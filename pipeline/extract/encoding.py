@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.extract import cjk
+from pipeline.extract.files import open_bytes
 
 SAMPLE_BYTES = 2 << 20  # detection sample; the chosen codec is then verified on the whole input
 BLOCK = 1 << 20
@@ -134,7 +135,7 @@ def file_decodes(codec: str, path: Path) -> bool:
     """Strictly decode the whole file in blocks (memory stays flat); True if no byte fails."""
     try:
         dec = codecs.getincrementaldecoder(codec)("strict")
-        with path.open("rb") as fh:
+        with open_bytes(path) as fh:
             while block := fh.read(BLOCK):
                 dec.decode(block)
             dec.decode(b"", final=True)
@@ -198,7 +199,7 @@ def choose_file_encoding(path: Path, forced: str | None = None) -> Decoding:
 
     UTF-8 and any detected codec are verified by decoding the whole file in blocks, so a GBK
     byte late in a big file cannot slip through a sample-only check."""
-    with path.open("rb") as fh:
+    with open_bytes(path) as fh:
         sample = fh.read(SAMPLE_BYTES)
     bom = sniff_bom(sample)
     if bom:

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 
 from pipeline.config import HtmlSource
 from pipeline.extract.encoding import Undecodable, decode_html_bytes, sniff_bom
+from pipeline.extract.files import read_bytes
 from pipeline.extract.htmltext import element_text, page_text, parse_html
 from pipeline.extract.rows import map_role
 from pipeline.extract.units import Tally, guarded, record_id
@@ -251,7 +252,7 @@ def extract_page(
     path: Path, display: str, src: HtmlSource, tally: Tally, name: str
 ) -> Iterator[Dialog | Document]:
     """Records from one page; every failure is a Reject naming the file."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     if looks_binary(data):
         tally.reject("binary_file", display, detail="NUL bytes in a file named like HTML")
         return

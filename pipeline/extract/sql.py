@@ -33,7 +33,7 @@ from typing import TextIO
 
 from pipeline.config import SqlSource
 from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
-from pipeline.extract.files import source_files
+from pipeline.extract.files import open_bytes, source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, guarded, snippet
 from pipeline.records import Dialog, Document
@@ -825,7 +825,7 @@ def dump_encoding(path: Path) -> Decoding:
     """A dump's text encoding: BOM, then what the dump declares (`SET NAMES`, `client_encoding`),
     else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB in a mysqldump is
     not text and is skipped anyway); a text value holding them is rejected, never guessed."""
-    with path.open("rb") as fh:
+    with open_bytes(path) as fh:
         head = fh.read(1 << 16)
     bom = sniff_bom(head)
     if bom:
@@ -845,7 +845,7 @@ def dump_file(
     """Records from the chosen table of one dump file."""
     decoding = dump_encoding(path)
     want = norm_name(src.table or "")
-    with path.open("rb") as raw:
+    with open_bytes(path) as raw:
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
         created: list[list[str]] = []
