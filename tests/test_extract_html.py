@@ -59,6 +59,42 @@ def test_blocks_lists_tables_pre_and_dropped_chrome():
     )
 
 
+def test_main_element_landmarks_and_generator_chrome():
+    """Sphinx- and DocBook-shaped pages: the one role=main/<main> element is the text; ARIA
+    navigation/contentinfo/search landmarks, permalink anchors and DocBook navigation and TOC
+    go; a footnote <aside> stays."""
+    sphinx = (
+        '<div class="related" role="navigation"><ul><li>index</li><li>next |</li></ul></div>'
+        '<div class="document"><div class="body" role="main"><h1>json — JSON<a class="headerlink"'
+        ' href="#x">¶</a></h1><p>Body text.</p><p class="rubric">Footnotes</p><aside class='
+        '"footnote-list brackets"><aside class="footnote brackets" role="note"><span>[1]</span>'
+        "<p>A note.</p></aside></aside></div></div>"
+        '<div class="sphinxsidebar" role="navigation"><p>This Page</p></div>'
+        '<div class="inline-search" role="search">Go</div><div class="footer">© PSF</div>'
+    )
+    assert text_of(sphinx) == "json — JSON\n\nBody text.\n\nFootnotes\n\n[1]\n\nA note."
+    docbook = (
+        '<body><div class="navheader"><table><tr><th>附录 A</th></tr><tr><td>上一页</td></tr>'
+        '</table></div><div class="appendix"><h1>附录 A</h1><div class="toc"><p>目录</p><dl><dt>'
+        "A.1</dt></dl></div><p>正文。</p><aside>旁注</aside></div>"
+        '<div class="navfooter"><table><tr><td>下一页</td></tr></table></div></body>'
+    )
+    assert text_of(docbook) == "附录 A\n\n正文。"
+    # no main, two mains, or an empty main: the body, minus chrome
+    assert text_of("<header>h</header><p>a</p><div role='contentinfo'>c</div>") == "a"
+    assert text_of("<main><p>a</p></main><main><p>b</p></main>") == "a\n\nb"
+    assert text_of("<main> </main><p>outside</p>") == "outside"
+
+
+def test_real_python_docs_page_is_its_main_text():
+    page = real_data("python-doc", "usr/share/doc/python3.11/html/library/json.html")
+    text = page_text(parse_html(page.read_text(encoding="utf-8")))
+    assert text.startswith("json — JSON encoder and decoder\n\nSource code: Lib/json/__init__.py")
+    assert "JavaScript (as of ECMAScript Edition 5.1) does not." in text  # the footnote
+    for chrome in ("Show Source", "¶", "modules |", "Previous topic", "Copyright"):
+        assert chrome not in text
+
+
 def test_declared_labels_follow_whatwg():
     assert whatwg_codec("gb2312") == "gb18030"
     assert whatwg_codec("ISO-8859-1") == "cp1252"

@@ -89,6 +89,12 @@ LINE = frozenset(
     ]
 )
 SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
+# ARIA landmarks that mean nav/header/footer/aside/search on pages built from <div>s (Sphinx's
+# relbars and sidebar, many CMS themes)
+DROP_ROLES = frozenset(["navigation", "banner", "contentinfo", "complementary", "search"])
+# chrome by class in the two most common doc generators: Sphinx/MkDocs permalink anchors (the
+# `¶` after every heading) and DocBook XSL's page navigation and per-page table of contents
+DROP_CLASSES = frozenset(["headerlink", "navheader", "navfooter", "toc"])
 
 _WS = re.compile(r"[ \t\n\r\f]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -115,6 +121,24 @@ def collapse(text: str) -> str:
         return " "
 
     return _WS.sub(one, text).strip()
+
+
+def is_chrome(tag: Tag) -> bool:
+    """Page furniture rather than content: hidden, a navigation landmark, or a chrome class."""
+    attrs = tag.attrs
+    if attrs.get("role") in DROP_ROLES:
+        return True
+    classes = attrs.get("class")
+    return bool(classes and not DROP_CLASSES.isdisjoint(classes)) or is_hidden(tag)
+
+
+def is_note(tag: Tag) -> bool:
+    """An <aside> that is a footnote (Sphinx writes footnotes as asides): content, not chrome."""
+    if tag.name != "aside":
+        return False
+    if tag.attrs.get("role") in ("note", "doc-footnote", "doc-endnotes"):
+        return True
+    return any(c.startswith("footnote") for c in tag.attrs.get("class") or ())
 
 
 def is_hidden(tag: Tag) -> bool:
@@ -204,7 +228,7 @@ def element_text(root: Tag) -> str:
             elif name in PARAGRAPH or name in LINE:
                 b.flush(blank=name in PARAGRAPH)
             continue
-        if node is not root and (name in DROP or is_hidden(node)):
+        if node is not root and ((name in DROP and not is_note(node)) or is_chrome(node)):
             continue
         if name == "br":
             b.flush()
@@ -260,5 +284,12 @@ def parse_html(text: str) -> BeautifulSoup:
 
 
 def page_text(soup: BeautifulSoup) -> str:
-    """Main text of a page: the body (or the whole document if there is no body)."""
+    """Main text of a page: its one `<main>` / `role="main"` element when it has one with text
+    (HTML allows one visible main: the page's dominant content), else the body (or the whole
+    document if there is no body)."""
+    mains = soup.find_all("main") or soup.find_all(attrs={"role": "main"})
+    if len(mains) == 1 and not is_hidden(mains[0]):
+        text = element_text(mains[0])
+        if text.strip():
+            return text
     return element_text(soup.body or soup)
