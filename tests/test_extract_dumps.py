@@ -166,6 +166,19 @@ def test_pg_dump(pg, tmp_path, mode):
     assert_same(dump)
 
 
+def test_binary_archives_given_as_dumps_are_one_clear_reject(pg, sqlite_db, tmp_path):
+    archive = tmp_path / "pg.dump"
+    archive.write_bytes(subprocess.run(pg.dump_args("--table=conversations", "-Fc"), env=pg.env(),
+                                       capture_output=True, check=True).stdout)  # fmt: skip
+    for path, hint in ((archive, "pg_restore -f dump.sql"), (sqlite_db, "sqlite:///")):
+        src = SqlSource(kind="sql", path=str(path), table="conversations", layout="long",
+                        columns=COLUMNS, roles=ROLES)  # fmt: skip
+        got, report = run_extract(src, ROOT)
+        stats = report.stage("extract")
+        assert got == {} and stats.rejected == {"not_a_text_dump": 1}
+        assert hint in stats.examples["not_a_text_dump"][0]["detail"]
+
+
 def test_postgres_live_database(pg):
     src = SqlSource(kind="sql", url=pg.url, layout="long", columns=COLUMNS, roles=ROLES,
                     batch_size=2, query="SELECT * FROM conversations ORDER BY id")  # fmt: skip

@@ -821,6 +821,15 @@ class DecodedReader:
                 return text
 
 
+# binary files a user may point a dump source at, and what to do instead
+NOT_A_DUMP = {
+    b"PGDMP": "a pg_dump custom-format archive (-Fc): write SQL with `pg_restore -f dump.sql FILE`"
+    " or dump with `pg_dump -Fp`",
+    b"SQLite format 3\x00": "an SQLite database file, not a dump: give it as `url: sqlite:///FILE`"
+    " with a `query`, or dump it with `sqlite3 FILE .dump`",
+}
+
+
 def dump_encoding(path: Path) -> Decoding:
     """A dump's text encoding: BOM, then what the dump declares (`SET NAMES`, `client_encoding`),
     else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB in a mysqldump is
@@ -843,6 +852,12 @@ def dump_file(
     path: Path, display: str, src: SqlSource, tally: Tally, name: str
 ) -> Iterator[Dialog | Document]:
     """Records from the chosen table of one dump file."""
+    with open_bytes(path) as fh:
+        magic = fh.read(16)
+    for prefix, what in NOT_A_DUMP.items():
+        if magic.startswith(prefix):
+            tally.reject("not_a_text_dump", display, detail=what)
+            return
     decoding = dump_encoding(path)
     want = norm_name(src.table or "")
     with open_bytes(path) as raw:
