@@ -6,7 +6,9 @@ with the real `sqlite3 .dump` to about 10 MB and 100 MB. For each dump, in separ
 peak RSS is per run:
 - sqlite3 CLI: `sqlite3 new.db < dump.sql` (parse + execute + write, its native load path);
 - rawtune scanner: DumpScanner events only (statements split, rows decoded);
-- rawtune extract: `extract_sql_dump` to Dialog records (scanner + rows -> records).
+- rawtune extract: `extract_sql_dump` to Dialog records (scanner + rows -> records);
+- rawtune extract of the same rows written as mysqldump writes them (extended INSERTs, backslash
+  escapes) and as pg_dump writes them (COPY), compared with the sqlite3 CLI on its own dump.
 Reported: MB/s, peak RSS, and the rawtune/sqlite3 MB/s ratio (target >= 0.5) and the RSS growth
 from 10 MB to 100 MB (target: nearly flat).
 
@@ -95,8 +97,48 @@ def make_dump(target_mb: int, workdir: Path) -> tuple[Path, str]:
     conn.close()
     with dump.open("wb") as fh:
         subprocess.run(["sqlite3", str(db), ".dump"], stdout=fh, check=True)
+    write_other_dumps(db, workdir / f"qa_{target_mb}")
     db.unlink()
     return dump, source
+
+
+def _mysql_literal(text: str) -> str:
+    for a, b in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"), ("\x00", "\\0")):
+        text = text.replace(a, b)
+    return f"'{text}'"
+
+
+def _copy_field(text: str) -> str:
+    for a, b in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        text = text.replace(a, b)
+    return text
+
+
+def write_other_dumps(db: Path, stem: Path) -> None:
+    """The same rows as mysqldump writes them (extended INSERTs of about 1 MB, backslash escapes)
+    and as pg_dump writes them (a COPY block), so every dialect's path is timed on equal content.
+    Written here because the bench has no database servers; tests/test_extract_dumps.py checks
+    the real tools' output extracts identically."""
+    conn = sqlite3.connect(db)
+    with (stem.with_suffix(".mysql.sql").open("w", encoding="utf-8") as my,
+          stem.with_suffix(".pg.sql").open("w", encoding="utf-8") as pg):  # fmt: skip
+        my.write("-- MariaDB dump 10.19\nCREATE TABLE `qa` (`id` int NOT NULL, `user` text, "
+                 "`assistant` text) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n")  # fmt: skip
+        pg.write("-- PostgreSQL database dump\nSET standard_conforming_strings = on;\n"
+                 'CREATE TABLE public.qa (id integer, "user" text, assistant text);\n'
+                 'COPY public.qa (id, "user", assistant) FROM stdin;\n')  # fmt: skip
+        rows, size = [], 0
+        for i, user, assistant in conn.execute("SELECT id, user, assistant FROM qa ORDER BY id"):
+            rows.append(f"({i},{_mysql_literal(user)},{_mysql_literal(assistant)})")
+            size += len(rows[-1])
+            if size > 1_000_000:
+                my.write("INSERT INTO `qa` VALUES " + ",".join(rows) + ";\n")
+                rows, size = [], 0
+            pg.write(f"{i}\t{_copy_field(user)}\t{_copy_field(assistant)}\n")
+        if rows:
+            my.write("INSERT INTO `qa` VALUES " + ",".join(rows) + ";\n")
+        pg.write("\\.\n")
+    conn.close()
 
 
 def _take(it: Iterator, n: int) -> Iterator:
@@ -177,14 +219,24 @@ def main() -> None:
                 run[f"rawtune_{mode}"] = measure(
                     [sys.executable, __file__, "--worker", mode, str(dump)]
                 )
-            for key in ("sqlite3_cli", "rawtune_scan", "rawtune_extract"):
+            sizes = {key: size_mb for key in ("sqlite3_cli", "rawtune_scan", "rawtune_extract")}
+            for dialect in ("mysql", "pg"):
+                other = dump.with_suffix(f".{dialect}.sql")
+                key = f"rawtune_extract_{dialect}"
+                run[key] = measure([sys.executable, __file__, "--worker", "extract", str(other)])
+                sizes[key] = other.stat().st_size / 1e6
+                run[key]["dump_mb"] = round(sizes[key], 1)
+                other.unlink()
+            rows = {run[k]["rows"] for k in sizes if k.startswith("rawtune_extract")}
+            assert len(rows) == 1, f"the dialects extracted different row counts: {rows}"
+            for key, mb in sizes.items():
                 r = run[key]
-                r["mb_per_s"] = round(size_mb / r["seconds"], 1)  # wall, incl. interpreter start
+                r["mb_per_s"] = round(mb / r["seconds"], 1)  # wall, incl. interpreter start
                 if "in_process_seconds" in r:  # excluding Python start-up and imports
-                    r["mb_per_s_in_process"] = round(size_mb / r["in_process_seconds"], 1)
+                    r["mb_per_s_in_process"] = round(mb / r["in_process_seconds"], 1)
                 r["seconds"] = round(r["seconds"], 2)
                 r["rss_mb"] = round(r["rss_mb"], 1)
-            for mode in ("scan", "extract"):
+            for mode in ("scan", "extract", "extract_mysql", "extract_pg"):
                 ours, theirs = run[f"rawtune_{mode}"], run["sqlite3_cli"]["mb_per_s"]
                 run[f"ratio_{mode}_vs_sqlite3"] = round(ours["mb_per_s"] / theirs, 2)
                 run[f"ratio_{mode}_vs_sqlite3_in_process"] = round(
@@ -195,10 +247,10 @@ def main() -> None:
                 f"{size_mb:6.1f} MB ({source}): sqlite3 {run['sqlite3_cli']['mb_per_s']} MB/s, "
                 f"{run['sqlite3_cli']['rss_mb']} MB RSS"
             )
-            for mode in ("scan", "extract"):
+            for mode in ("scan", "extract", "extract_mysql", "extract_pg"):
                 r = run[f"rawtune_{mode}"]
                 print(
-                    f"    rawtune {mode:7s} {r['mb_per_s']:6.1f} MB/s wall "
+                    f"    rawtune {mode:13s} {r['mb_per_s']:6.1f} MB/s wall "
                     f"(x{run[f'ratio_{mode}_vs_sqlite3']}), {r['mb_per_s_in_process']:6.1f} MB/s "
                     f"in-process (x{run[f'ratio_{mode}_vs_sqlite3_in_process']}), "
                     f"{r['rss_mb']} MB RSS"
