@@ -198,3 +198,22 @@ def test_an_unexpected_failure_on_one_file_is_a_reject_and_the_next_file_goes_on
     assert [r.source for r in records] == ["d/b.csv:line 2"]
     assert stats.rejected == {"unreadable": 1}
     assert "Permission denied" in stats.examples["unreadable"][0]["detail"]
+
+
+@pytest.mark.parametrize("chunksize", [1, 2, 1000])
+def test_first_row_with_extra_fields_is_a_reject_not_cut(tmp_path, chunksize):
+    """pandas' python engine cuts a too-long first data row to the header's width (an implicit
+    index with index_col=False) without calling on_bad_lines; that row must be a reject, also
+    when it is the first row read again after a broken quote."""
+    (tmp_path / "t.csv").write_text(
+        'question,answer\na,b,LOST\nq1,a1\n"x"y,z\nc,d,LOST\nq2,a2\n', encoding="utf-8"
+    )
+    records, stats = run(tmp_path, path="t.csv", layout="wide", chunksize=chunksize)
+    assert turns(records) == [
+        [("user", "q1"), ("assistant", "a1")],
+        [("user", "q2"), ("assistant", "a2")],
+    ]
+    rejects = {e["source"]: e for e in stats.examples["too_many_fields"]}
+    assert set(rejects) == {"t.csv:line 2", "t.csv:line 5"}
+    assert rejects["t.csv:line 2"]["detail"] == "expected 2 fields, saw 3"
+    assert stats.rejected["too_many_fields"] == 2

@@ -246,7 +246,7 @@ MULTI_ROW_DUMPS = {
     ),
     "postgresql": (
         "-- PostgreSQL database dump\nSET standard_conforming_strings = on;\n"
-        "CREATE TABLE public.t (id integer, \"user\" text, assistant text, b bytea);\n"
+        'CREATE TABLE public.t (id integer, "user" text, assistant text, b bytea);\n'
         "INSERT INTO public.t VALUES (1, 'x''y', 'C:\\path', NULL), (2, E'e\\tsc', 'ok', NULL),"
         " (3, 'cast', 'v'::text, '\\x00'), (4, 'plain', 'true', NULL);\n"
     ),

@@ -22,7 +22,7 @@ import csv
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from pipeline.config import CsvSource
 from pipeline.extract.encoding import Undecodable, choose_file_encoding
@@ -89,6 +89,34 @@ def _physical_line(path: Path, encoding: str, lineno: int) -> str:
     return ""
 
 
+class _Prefixed:
+    """A text file read with one extra line in front (see _Reader._chunks)."""
+
+    def __init__(self, first: str, fh: TextIO) -> None:
+        self._first: str | None = first
+        self._fh = fh
+
+    def readline(self, size: int = -1) -> str:
+        if self._first is not None:
+            line, self._first = self._first, None
+            return line
+        return self._fh.readline(size)
+
+    def read(self, size: int = -1) -> str:
+        if self._first is not None:
+            return self.readline()
+        return self._fh.read(size)
+
+    def __iter__(self) -> _Prefixed:
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
 class _Reader:
     """One CSV file's data rows as (values, location), rejecting bad lines as it goes."""
 
@@ -126,9 +154,14 @@ class _Reader:
         with open_text(self.path, self.encoding) as fh:
             for _ in range(start_line - 1):
                 fh.readline()
+            # pandas' python engine reads the first data line its own way: a longer one is taken
+            # for an implicit index and cut to the header's width, a malformed one is skipped,
+            # both silently and without on_bad_lines. So the first line it sees is a harmless
+            # row of ours, dropped again in rows().
+            first = self.delimiter.join(["_"] * len(self.header)) + "\n"
             try:
                 yield from pd.read_csv(
-                    fh, sep=self.delimiter, header=None, names=self.header, index_col=False,
+                    _Prefixed(first, fh), sep=self.delimiter, header=None, names=self.header, index_col=False,
                     dtype=str, keep_default_na=False, skip_blank_lines=False, engine="python",
                     on_bad_lines=self._on_bad_line, chunksize=chunksize,
                 )  # fmt: skip
@@ -143,8 +176,12 @@ class _Reader:
         ncols = len(self.header)
         while True:
             try:
+                sentinel = True  # the row _chunks puts in front of every read
                 for chunk in self._chunks(line, chunksize):
                     for values in chunk.itertuples(index=False, name=None):
+                        if sentinel:
+                            sentinel = False
+                            continue
                         first = values[0] if values else None
                         if isinstance(first, str) and first.startswith(_BAD):
                             fields = self.bad_fields[int(first[len(_BAD) :])]
