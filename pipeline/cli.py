@@ -34,12 +34,14 @@ def _add_config_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 def cmd_extract(args: argparse.Namespace) -> None:
     from pipeline.config import load_config
     from pipeline.extract import extract
+    from pipeline.progress import counted
     from pipeline.stage import RejectSink, Report, write_jsonl
 
     cfg = load_config(args.config, args.overrides)
     report = Report()
     with RejectSink(report, Path(args.rejects)) as sink:
-        n = write_jsonl(Path(args.output), extract(cfg.sources, report, sink))
+        records = counted(extract(cfg.sources, report, sink), "extract", console)
+        n = write_jsonl(Path(args.output), records)
     report.check_conservation()
     console.print(report.table("extract"))
     console.print(f"{n} records -> {args.output}; rejects -> {args.rejects}")

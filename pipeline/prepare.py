@@ -8,36 +8,17 @@ records counts per stage, token statistics, packing efficiency and the render au
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline import __version__
 from pipeline.config import AnswerFormat, RunConfig
+from pipeline.progress import record_progress, ticked
 from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink, Report
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed} records"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _tick(records: Iterable[Any], progress: Progress, task: Any) -> Iterator[Any]:
-    for record in records:
-        progress.advance(task)
-        yield record
 
 
 def answer_formats(cfg: RunConfig) -> dict[str, AnswerFormat]:
@@ -86,11 +67,11 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
         report.stage(stage)
     dialogs: list[Dialog] = []
     documents: list[Document] = []
-    with RejectSink(report, rejects_tmp) as sink, _progress(console) as progress:
+    with RejectSink(report, rejects_tmp) as sink, record_progress(console) as progress:
         task = progress.add_task("extract + clean", total=None)
         records = extract(cfg.sources, report, sink)
         records = clean(records, cfg.clean, report, sink, answer_formats(cfg))
-        for record in _tick(records, progress, task):
+        for record in ticked(records, progress, task):
             (dialogs if isinstance(record, Dialog) else documents).append(record)
         progress.update(task, description="render")
         if cfg.pack.mode == "sft":

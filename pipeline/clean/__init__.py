@@ -66,6 +66,7 @@ def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
     from pydantic import ValidationError
 
     from pipeline.errors import UserError
+    from pipeline.progress import counted
     from pipeline.records import Reject, record_from_dict
     from pipeline.stage import read_jsonl, write_jsonl
 
@@ -95,7 +96,7 @@ def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
                 )
 
     with RejectSink(report, rejects) as sink:
-        write_jsonl(out, clean(records(sink), cfg, report, sink))
+        write_jsonl(out, counted(clean(records(sink), cfg, report, sink), "clean"))
     report.check_conservation()
     out.with_name(out.stem + ".report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False)

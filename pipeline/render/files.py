@@ -93,6 +93,7 @@ def render_file(
     Rejects are written to `<out stem>.rejects.jsonl`; the audit runs on the default number of
     samples and fails with a one-line error on any mismatch."""
     from pipeline.models import load_tokenizer
+    from pipeline.progress import counted
 
     tok = load_tokenizer(tokenizer)
     try:
@@ -110,7 +111,8 @@ def render_file(
     rejects = out.with_name(out.stem + ".rejects.jsonl")
     with RejectSink(report, rejects) as sink:
         dialogs = read_dialogs(Path(inp), report, sink)
-        rows = list(render_dialogs(dialogs, cfg, tok, report, sink, template=chat_template))
+        rendered = render_dialogs(dialogs, cfg, tok, report, sink, template=chat_template)
+        rows = list(counted(rendered, "render"))
     report.check_conservation()
     result = audit_or_raise(dialogs, rows, cfg, tok, chat_template)
     report.stage(STAGE).notes["audit"] = {k: v for k, v in result.items() if k != "failures"}
