@@ -3,9 +3,12 @@
 Why a hand-written scanner: sqlparse reads a real 12 MB dump at about 1.6 MB/s and its grouping
 raises past 10,000 tokens (one mysqldump extended INSERT holds far more), while the sqlite3 CLI
 loads dumps at ~40 MB/s. The bulk of a dump is INSERT/COPY data, so that part is scanned here with
-compiled regular expressions over a sliding 1 MB text buffer (one whole row tuple per regex match,
-values split by a second regex, Python only per value); sqlparse's lexer does what it is good at,
-the column definitions of CREATE TABLE. Rows that the fast path does not recognise (functions
+compiled regular expressions over a sliding 1 MB text buffer: a statement's first row is matched
+whole and split into values by a second regex; after it, one regex per row returns every value as
+a group (`Dialect.row_pattern`), and a run of one-row statements with the same header, as
+sqlite3 .dump and pg_dump --inserts write them, is matched a whole statement per regex
+(`run_pattern`). Python only touches each value. sqlparse's lexer does what it is good at, the
+column definitions of CREATE TABLE. Rows that the fast path does not recognise (functions
 such as sqlite's `replace(...,char(10))`, `unistr()`, casts, `E''` strings) go through a small
 recursive value parser. The dump is parsed, never executed, and never read whole: memory is the
 buffer plus the largest single row.
