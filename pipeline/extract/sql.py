@@ -8,9 +8,9 @@ whole and split into values by a second regex; after it, one regex per row retur
 a group (`Dialect.row_pattern`), and a run of one-row statements with the same header, as
 sqlite3 .dump and pg_dump --inserts write them, is matched a whole statement per regex
 (`run_pattern`). Python only touches each value. sqlparse's lexer does what it is good at, the
-column definitions of CREATE TABLE. Rows that the fast path does not recognise (functions
-such as sqlite's `replace(...,char(10))`, `unistr()`, casts, `E''` strings) go through a small
-recursive value parser. The dump is parsed, never executed, and never read whole: memory is the
+column definitions of CREATE TABLE. Rows that these regexes do not recognise (functions
+other than sqlite's newline `replace(...,char(10))` form, such as `unistr()` or `char()`; casts;
+`E''` strings) go through a small recursive value parser. The dump is parsed, never executed, and never read whole: memory is the
 buffer plus the largest single row.
 
 Literal rules per dialect: standard strings double quotes (`'it''s'`); MySQL strings also take
