@@ -239,6 +239,33 @@ def test_mysqldump(maria, tmp_path, mode):
     assert_same(dump)
 
 
+def test_mysqldump_in_gbk(maria, tmp_path):
+    """A legacy GBK table dumped in its own charset: the dump's `SET NAMES gbk` is honoured."""
+    rows = [(1, "你好，请问今天天气怎么样？", "晴天，适合去公园散步。"), (2, "谢谢！", "不客气。")]
+    import pymysql
+
+    conn = pymysql.connect(host=maria.host, port=maria.port, user=maria.user,
+                           password=maria.password, database=maria.dbname, charset="utf8mb4")  # fmt: skip
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE legacy (id int, user text, assistant text) CHARACTER SET gbk")
+        cur.executemany("INSERT INTO legacy VALUES (%s,%s,%s)", rows)
+    conn.commit()
+    conn.close()
+    argv = [*maria.dump_args("--default-character-set=gbk"), "legacy"]
+    data = subprocess.run(argv, env=maria.env(), capture_output=True, check=True).stdout
+    assert "你好".encode("gbk") in data and "你好".encode() not in data
+    (tmp_path / "legacy.sql").write_bytes(data)
+    src = SqlSource(kind="sql", path="legacy.sql", table="legacy", layout="wide")
+    report = Report()
+    with RejectSink(report) as sink:
+        records = list(extract([src], report, sink, tmp_path))
+    report.check_conservation()
+    assert [(r.messages[0].content, r.messages[1].content) for r in records] == [
+        (u, a) for _, u, a in rows
+    ]
+    assert report.stage("extract").notes["files"]["legacy.sql"]["encoding"] == "gb18030"
+
+
 def test_mariadb_live_database(maria):
     src = SqlSource(kind="sql", url=maria.url, layout="long", columns=COLUMNS, roles=ROLES,
                     batch_size=4, query="SELECT * FROM conversations")  # fmt: skip
