@@ -179,6 +179,17 @@ def test_binary_archives_given_as_dumps_are_one_clear_reject(pg, sqlite_db, tmp_
         assert hint in stats.examples["not_a_text_dump"][0]["detail"]
 
 
+@pytest.mark.parametrize("mode", [(), ("--inserts",)], ids=["copy", "inserts"])
+def test_pg_dump_with_gb18030_client_encoding(pg, tmp_path, mode):
+    """pg_dump -E GB18030 (GBK has no emoji) writes GB18030 bytes and says so; that is honoured."""
+    argv = pg.dump_args("--table=conversations", "--encoding=GB18030", *mode)
+    data = subprocess.run(argv, env=pg.env(), capture_output=True, check=True).stdout
+    assert b"client_encoding = 'GB18030'" in data and "你好".encode("gb18030") in data
+    dump = tmp_path / "pg_gbk.sql"
+    dump.write_bytes(data)
+    assert_same(dump)
+
+
 def test_postgres_live_database(pg):
     src = SqlSource(kind="sql", url=pg.url, layout="long", columns=COLUMNS, roles=ROLES,
                     batch_size=2, query="SELECT * FROM conversations ORDER BY id")  # fmt: skip
