@@ -268,3 +268,15 @@ def test_multi_row_grouped_regex_matches_the_general_path(tmp_path, monkeypatch,
     assert [r.model_dump() for r in fast] == [r.model_dump() for r in slow]
     assert fast_stats.rejected == slow_stats.rejected and fast_stats.notes == slow_stats.notes
     assert len(fast) >= 3
+
+
+def test_insert_without_into_as_mysql_allows(tmp_path):
+    dump = (
+        "-- MySQL dump 10.13\nCREATE TABLE `t` (`user` text, `assistant` text);\n"
+        "INSERT `t` VALUES ('q1','a1');\nINSERT IGNORE t (assistant, user) VALUES ('a2','q2');\n"
+        "INSERT INTO t SELECT * FROM other;\n"
+    )
+    records, stats = run(tmp_path, dump)
+    assert pairs(records) == [("q1", "a1"), ("q2", "a2")]
+    assert stats.rejected == {"malformed_statement": 1}  # INSERT ... SELECT has no rows to read
+    assert "no VALUES list" in stats.examples["malformed_statement"][0]["detail"]

@@ -67,10 +67,14 @@ QNAME = rf"{IDENT}(?:\s*\.\s*{IDENT})*"
 
 _INSERT = re.compile(
     rf"(?:INSERT|REPLACE)\s+(?:(?:OR\s+\w+|IGNORE|LOW_PRIORITY|DELAYED|HIGH_PRIORITY)\s+)*"
-    rf"INTO\s+({QNAME})\s*(?:\(([^)]*)\)\s*)?(?:OVERRIDING\s+\w+\s+VALUE\s+)?VALUES\s*",
+    rf"(?:INTO\s+)?({QNAME})\s*(?:\(([^)]*)\)\s*)?(?:OVERRIDING\s+\w+\s+VALUE\s+)?VALUES\s*",
     re.IGNORECASE,
 )
-_INSERT_NAME = re.compile(rf"(?:INSERT|REPLACE)\b[^(;]*?\bINTO\s+({QNAME})", re.IGNORECASE)
+_INSERT_NAME = re.compile(
+    rf"(?:INSERT|REPLACE)\s+(?:(?:OR\s+\w+|IGNORE|LOW_PRIORITY|DELAYED|HIGH_PRIORITY)\s+)*"
+    rf"(?:INTO\s+)?({QNAME})",
+    re.IGNORECASE,
+)
 _COPY = re.compile(
     rf"COPY\s+({QNAME})\s*(?:\(([^)]*)\))?\s+FROM\s+stdin\b[^;\n]*;[ \t\r]*\n", re.IGNORECASE
 )
