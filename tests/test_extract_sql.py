@@ -280,3 +280,18 @@ def test_insert_without_into_as_mysql_allows(tmp_path):
     assert pairs(records) == [("q1", "a1"), ("q2", "a2")]
     assert stats.rejected == {"malformed_statement": 1}  # INSERT ... SELECT has no rows to read
     assert "no VALUES list" in stats.examples["malformed_statement"][0]["detail"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
+def test_a_missing_semicolon_does_not_swallow_the_next_statement(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(sqlmod, "CHUNK", chunk)
+    dump = (
+        "CREATE TABLE t (user text, assistant text);\n"
+        "INSERT INTO t VALUES ('q1','a1')\n"
+        "INSERT INTO t VALUES ('q2','a2'),('q3','a3')\n\n"
+        "INSERT INTO t VALUES ('q4','a4') ON DUPLICATE KEY UPDATE user = 'x';\n"
+        "INSERT INTO t VALUES ('q5','a5');\n"
+    )
+    records, stats = run(tmp_path, dump)
+    assert pairs(records) == [(f"q{i}", f"a{i}") for i in range(1, 6)]
+    assert stats.notes["files"]["dump.sql"]["statements"]["without_semicolon"] == 2

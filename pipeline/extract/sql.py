@@ -92,6 +92,11 @@ _RESYNC = re.compile(
 )
 _DELIMITER_LINE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*(?:\n|\Z)", re.IGNORECASE)
 _DELIMITER_AGAIN = re.compile(r"^[ \t]*(?=DELIMITER[ \t]+\S)", re.IGNORECASE | re.MULTILINE)
+_STATEMENT_START = re.compile(
+    r"(?:INSERT|REPLACE|CREATE|COPY|ALTER|DROP|SET|BEGIN|COMMIT|LOCK|UNLOCK|SELECT|START|PRAGMA"
+    r"|DELIMITER|UPDATE|DELETE)\b",
+    re.IGNORECASE,
+)
 _COPY_ESC = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.DOTALL)
 _COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _MYSQL_CHARS = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
@@ -604,11 +609,23 @@ class DumpScanner:
                     yield from self._run(m.group(), table, wanted, cols, bin_idx, n)
                 return
             if sep != ",":  # e.g. ON DUPLICATE KEY UPDATE ...: rows are done, skip the tail
+                if self._next_statement_begins():  # no `;`: reading to the next one would
+                    self._count("without_semicolon")  # swallow that whole statement
+                    return
                 try:
                     self._statement_text()
                 except _Malformed:
                     self._resync()
                 return
+
+    def _next_statement_begins(self) -> bool:
+        """After a row with no `,`/`;`: does a new line start a statement at `pos`?"""
+        nl = self.buf.rfind("\n", 0, self.pos)
+        if nl < self.buf.rfind(")", 0, self.pos) or self.buf[nl + 1 : self.pos].strip():
+            return False
+        while len(self.buf) - self.pos < 16 and self._fill():
+            pass  # the keyword must not be cut by the buffer end
+        return _STATEMENT_START.match(self.buf, self.pos) is not None
 
     def _grouped_row(self, ncols: int) -> re.Pattern[str]:
         """`(v, ...)` of `ncols` values then `,` or `;`, values as groups (see `run_pattern`)."""
