@@ -295,3 +295,16 @@ def test_a_missing_semicolon_does_not_swallow_the_next_statement(tmp_path, monke
     records, stats = run(tmp_path, dump)
     assert pairs(records) == [(f"q{i}", f"a{i}") for i in range(1, 6)]
     assert stats.notes["files"]["dump.sql"]["statements"]["without_semicolon"] == 2
+
+
+def test_sql_server_script_is_one_clear_reject(tmp_path):
+    """SSMS 'Generate Scripts' output (UTF-16, GO batches, N'' strings) is not a dump we read; it
+    must say so instead of running one statement to the end of the file."""
+    script = (
+        "USE [db]\r\nGO\r\nSET ANSI_NULLS ON\r\nGO\r\nCREATE TABLE [dbo].[t](\r\n"
+        "\t[user] [nvarchar](max) NULL,\r\n\t[assistant] [nvarchar](max) NULL\r\n) ON [PRIMARY]\r\n"
+        "GO\r\nINSERT [dbo].[t] ([user], [assistant]) VALUES (N'你好', N'世界')\r\nGO\r\n"
+    )
+    records, stats = run(tmp_path, script.encode("utf-16"))
+    assert records == [] and stats.rejected == {"unsupported_dump": 1}
+    assert "SQL Server" in stats.examples["unsupported_dump"][0]["detail"]

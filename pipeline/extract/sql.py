@@ -92,6 +92,8 @@ _RESYNC = re.compile(
 )
 _DELIMITER_LINE = re.compile(r"DELIMITER[ \t]+(\S+)[^\n]*(?:\n|\Z)", re.IGNORECASE)
 _DELIMITER_AGAIN = re.compile(r"^[ \t]*(?=DELIMITER[ \t]+\S)", re.IGNORECASE | re.MULTILINE)
+_MSSQL = re.compile(r"SET ANSI_NULLS|SET QUOTED_IDENTIFIER|\[dbo\]\.", re.IGNORECASE)
+_GO_LINE = re.compile(r"^[ \t]*GO[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _STATEMENT_START = re.compile(
     r"(?:INSERT|REPLACE|CREATE|COPY|ALTER|DROP|SET|BEGIN|COMMIT|LOCK|UNLOCK|SELECT|START|PRAGMA"
     r"|DELIMITER|UPDATE|DELETE)\b",
@@ -278,6 +280,8 @@ def detect_dialect(head: str, forced: str = "auto") -> Dialect:
             name = "mysql"
         elif re.search(r"PostgreSQL database dump|standard_conforming_strings|\bCOPY\s", head):
             name = "postgresql"
+        elif _MSSQL.search(head) and _GO_LINE.search(head):
+            name = "mssql"  # recognised only to be refused clearly (see dump_file)
         else:
             name = "sqlite"
     backslash = name == "mysql"
@@ -889,6 +893,12 @@ class DecodedReader:
                 return text
 
 
+# statements end at GO lines, not `;`: reading one as a dump would run a statement to the end
+# of the file, so it is one reject that says what works instead
+MSSQL_HINT = (
+    "a SQL Server script (GO batches), which is not a supported dump format: read the database "
+    "live (`url: mssql+pymssql://...` with pymssql installed, and a `query:`) or export it as CSV"
+)
 # binary files a user may point a dump source at, and what to do instead
 NOT_A_DUMP = {
     b"PGDMP": "a pg_dump custom-format archive (-Fc): write SQL with `pg_restore -f dump.sql FILE`"
@@ -931,6 +941,9 @@ def dump_file(
     with open_bytes(path) as raw:
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
+        if scanner.dialect.name == "mssql":
+            tally.reject("unsupported_dump", display, detail=MSSQL_HINT)
+            return
         created: list[list[str]] = []
         binary = 0
 
