@@ -33,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from dump_formats import copy_field, mysql_literal  # noqa: E402
 
 from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
 
@@ -102,18 +105,6 @@ def make_dump(target_mb: int, workdir: Path) -> tuple[Path, str]:
     return dump, source
 
 
-def _mysql_literal(text: str) -> str:
-    for a, b in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"), ("\x00", "\\0")):
-        text = text.replace(a, b)
-    return f"'{text}'"
-
-
-def _copy_field(text: str) -> str:
-    for a, b in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-        text = text.replace(a, b)
-    return text
-
-
 def write_other_dumps(db: Path, stem: Path) -> None:
     """The same rows as mysqldump writes them (extended INSERTs of about 1 MB, backslash escapes)
     and as pg_dump writes them (a COPY block), so every dialect's path is timed on equal content.
@@ -129,12 +120,12 @@ def write_other_dumps(db: Path, stem: Path) -> None:
                  'COPY public.qa (id, "user", assistant) FROM stdin;\n')  # fmt: skip
         rows, size = [], 0
         for i, user, assistant in conn.execute("SELECT id, user, assistant FROM qa ORDER BY id"):
-            rows.append(f"({i},{_mysql_literal(user)},{_mysql_literal(assistant)})")
+            rows.append(f"({i},{mysql_literal(user)},{mysql_literal(assistant)})")
             size += len(rows[-1])
             if size > 1_000_000:
                 my.write("INSERT INTO `qa` VALUES " + ",".join(rows) + ";\n")
                 rows, size = [], 0
-            pg.write(f"{i}\t{_copy_field(user)}\t{_copy_field(assistant)}\n")
+            pg.write(f"{i}\t{copy_field(user)}\t{copy_field(assistant)}\n")
         if rows:
             my.write("INSERT INTO `qa` VALUES " + ",".join(rows) + ";\n")
         pg.write("\\.\n")

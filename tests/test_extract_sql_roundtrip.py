@@ -8,6 +8,7 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ import pipeline.extract.sql as sqlmod
 from pipeline.config import SqlSource
 from pipeline.extract import extract
 from pipeline.stage import RejectSink, Report
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from dump_formats import copy_field, mysql_literal  # noqa: E402
 
 PIECES = ["'", "''", '"', "\\", "\\\\", "\\n", "\n", "\r\n", "\r", "\t", ";", "--", "/*", "*/",
           "$$", "%", "_", "(", ")", ",", "NULL", "\\N", "\\.", "E'", "中文", "，", "😀", "x", " ",
@@ -30,18 +34,6 @@ def random_rows(seed: int, n: int = 60) -> list[tuple[str, str]]:
         return s if s.strip() else s + "x"  # blank cells are (correctly) rejected; not tested here
 
     return [(text(), text()) for _ in range(n)]
-
-
-def mysql_literal(s: str) -> str:
-    """mysql_real_escape_string, as mysqldump applies it."""
-    table = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\x00": "\\0",
-             "\x1a": "\\Z"}  # fmt: skip
-    return "'" + "".join(table.get(c, c) for c in s) + "'"
-
-
-def copy_field(s: str) -> str:
-    table = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-    return "".join(table.get(c, c) for c in s)
 
 
 def write_dump(dialect: str, rows: list[tuple[str, str]], path: Path) -> None:

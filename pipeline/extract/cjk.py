@@ -1,4 +1,4 @@
-"""Which CJK legacy codec a file without a declaration is in: GBK/GB18030, Big5, Shift_JIS or EUC-KR.
+"""Which CJK legacy codec an undeclared file is in: GBK/GB18030, Big5, Shift_JIS or EUC-KR.
 
 These codecs share byte ranges, so a short file decodes without error in several of them, and
 charset-normalizer's ranking is then close to a coin toss: on chatterbot's short dialogs saved
@@ -16,8 +16,9 @@ common Hangul, so the first tier is what separates those two. Measured (each lin
 chatterbot's Chinese/traditional/Japanese/Korean lines 467/467, 450/451, 564/564, 451/454 right
 (charset-normalizer's ranking alone: 366, 411, 503, 437); on held-out real ShareGPT lines cut to
 40 characters, GBK 198 of 207 (was 184) and EUC-KR 109 of 110 (was 99). Single-byte codecs are
-left in the detector's order; short undeclared single-byte text stays a guess, so set `encoding:`. Hand-written because no library
-ranks decodings this way (charset-normalizer's language models need far more text).
+left in the detector's order; short undeclared single-byte text stays a guess, so set `encoding:`.
+Hand-written because no library ranks decodings this way (charset-normalizer's language models
+need far more text).
 """
 
 from __future__ import annotations

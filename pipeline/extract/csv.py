@@ -161,9 +161,9 @@ class _Reader:
             first = self.delimiter.join(["_"] * len(self.header)) + "\n"
             try:
                 yield from pd.read_csv(
-                    _Prefixed(first, fh), sep=self.delimiter, header=None, names=self.header, index_col=False,
-                    dtype=str, keep_default_na=False, skip_blank_lines=False, engine="python",
-                    on_bad_lines=self._on_bad_line, chunksize=chunksize,
+                    _Prefixed(first, fh), sep=self.delimiter, header=None, names=self.header,
+                    index_col=False, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                    engine="python", on_bad_lines=self._on_bad_line, chunksize=chunksize,
                 )  # fmt: skip
             except pd.errors.EmptyDataError:
                 return

@@ -10,8 +10,8 @@ sqlite3 .dump and pg_dump --inserts write them, is matched a whole statement per
 (`run_pattern`). Python only touches each value. sqlparse's lexer does what it is good at, the
 column definitions of CREATE TABLE. Rows that these regexes do not recognise (functions
 other than sqlite's newline `replace(...,char(10))` form, such as `unistr()` or `char()`; casts;
-`E''` strings) go through a small recursive value parser. The dump is parsed, never executed, and never read whole: memory is the
-buffer plus the largest single row.
+`E''` strings) go through a small recursive value parser. The dump is parsed, never executed,
+and never read whole: memory is the buffer plus the largest single row.
 
 Literal rules per dialect: standard strings double quotes (`'it''s'`); MySQL strings also take
 backslash escapes (`\\n`, `\\'`, `\\\\`, so `'ends in \\\\'` closes after the escaped backslash);
@@ -110,7 +110,6 @@ _C_ESC = re.compile(
 _UNISTR = re.compile(
     r"\\(?:([0-9a-fA-F]{4})|u([0-9a-fA-F]{4})|\+([0-9a-fA-F]{6})|U([0-9a-fA-F]{8})|(\\))"
 )
-_SQLITE_REPLACE_ARGS = re.compile(rf"\s*,\s*({STD_STR})\s*,\s*(?i:char)\((\d+)\)\s*\)")
 
 
 def _generic_token(string: str) -> str:
@@ -119,6 +118,25 @@ def _generic_token(string: str) -> str:
         rf"[^;'\"`$/#-]+|{string}|\"(?:[^\"]|\"\")*\"|`[^`]*`|--[^\n]*(?:\n|\Z)|"
         rf"/\*.*?(?:\*/|\Z)|\$(\w*)\$.*?(?:\$\1\$|\Z)|#[^\n]*(?:\n|\Z)|[/$#-]"
     )
+
+
+def _value_pattern(string: str, capture: bool) -> str:
+    """One value of a row: a string literal (`string`), number, NULL, binary, boolean, or
+    sqlite3 .dump's newline form replace('..', marker, char(n)), once or twice nested (for \\n
+    and \\r); with `capture`, each form and the parts of the replace() forms are groups.
+
+    No re.IGNORECASE: it makes every `[^']*` over long text several times slower. The markers
+    are short, which keeps a failed try (on the next column's string) from rescanning it."""
+
+    def g(x: str) -> str:
+        return f"({x})" if capture else f"(?:{x})"
+
+    marker, code = g("[^']{1,16}"), g(r"\d+")
+    arg = rf"\s*,\s*'{marker}'\s*,\s*(?i:char)\({code}\)\s*\)"
+    rep2 = rf"(?i:replace)\(\s*(?i:replace)\(\s*{g(STD_STR)}{arg}{arg}"
+    rep1 = rf"(?i:replace)\(\s*{g(STD_STR)}{arg}"
+    forms = [g(string), g(NUM), g("(?i:NULL)") + r"\b", g(HEX), g("(?i:true|false)") + r"\b"]
+    return rf"\s*(?:{'|'.join(forms)}|{rep2}|{rep1})\s*"
 
 
 @dataclass
@@ -131,27 +149,14 @@ class Dialect:
     def __post_init__(self) -> None:
         s = BS_STR if self.backslash else STD_STR
         e_str = r"[eE]" + BS_STR
-        # no re.IGNORECASE here: it makes every `[^']*` over long text several times slower
-        # sqlite3 .dump's newline form; its markers are short, which keeps a failed extra
-        # iteration (on the next column's string) from rescanning that string
-        call = rf"(?:(?i:replace)\(\s*)+{STD_STR}(?:\s*,\s*'[^']{{1,16}}'\s*,\s*(?i:char)\(\d+\)\s*\))+"
-        value = rf"({s})|({NUM})|((?i:NULL))\b|({HEX})|((?i:true|false))\b|({call})"
-        self.item = re.compile(rf"\s*(?:{value})\s*[,)]")
-        plain = rf"\s*(?:{s}|{NUM}|(?i:NULL)\b|{HEX}|(?i:true|false)\b|{call})\s*"
+        self.grouped_value = _value_pattern(s, capture=True)  # GROUPS groups, see decode_groups
+        self.item = re.compile(rf"{self.grouped_value}[,)]")
+        plain = _value_pattern(s, capture=False)
         # `(v(,v)*)`, not `((v,)*v)`: the latter fails its `,` after the last value and then
         # backtracks through that value's whole string one character at a time
-        self.row = re.compile(rf"\s*(\({plain}(?:,{plain})*\))\s*([,;])")
-        self.string = re.compile(s)
-        # one value with a group per form, for the statement-run regex (`run_pattern`); the
-        # sqlite replace() forms are spelled out (one or two nested calls) so that their string
-        # and markers come out as groups and nothing is scanned twice
-        arg = r"\s*,\s*'([^']{1,16})'\s*,\s*(?i:char)\((\d+)\)\s*\)"
-        rep2 = rf"(?i:replace)\(\s*(?i:replace)\(\s*({STD_STR}){arg}{arg}"
-        rep1 = rf"(?i:replace)\(\s*({STD_STR}){arg}"
-        self.grouped_value = (
-            rf"\s*(?:({s})|({NUM})|((?i:NULL))\b|({HEX})|((?i:true|false))\b|{rep2}|{rep1})\s*"
-        )
         self.plain_row = rf"\({plain}(?:,{plain})*\)"
+        self.row = re.compile(rf"\s*({self.plain_row})\s*([,;])")
+        self.string = re.compile(s)
         self.e_string = re.compile(e_str)
         self.generic = re.compile(_generic_token(s), re.DOTALL)
 
@@ -168,21 +173,23 @@ class Dialect:
         return re.compile(r"\s*" + re.escape(header) + row + r"\s*;")
 
     def decode_groups(self, g: tuple) -> list:
-        """Values of one row from a `run_pattern` match's groups, in column order."""
+        """Values of one row from the groups of `grouped_value`s, in column order. A group that
+        took part is never empty (a string keeps its quotes), so truth tests serve both
+        `match.groups()` (None) and `findall` ("") for the forms that did not."""
         out: list = []
         unescape = self.unescape
         for i in range(0, len(g), GROUPS):
-            if (v := g[i]) is not None:
+            if v := g[i]:
                 out.append(unescape(v[1:-1]))
-            elif (v := g[i + 1]) is not None:
+            elif v := g[i + 1]:
                 out.append(v)
-            elif g[i + 2] is not None:
+            elif g[i + 2]:
                 out.append(None)
-            elif g[i + 3] is not None:
+            elif g[i + 3]:
                 out.append(BINARY)
-            elif (v := g[i + 4]) is not None:
+            elif v := g[i + 4]:
                 out.append(v.lower())
-            elif (v := g[i + 5]) is not None:  # replace(replace('..', m1, char(c1)), m2, char(c2))
+            elif v := g[i + 5]:  # replace(replace('..', m1, char(c1)), m2, char(c2))
                 text = _sqlite_unmark(v, g[i + 6], g[i + 7])
                 out.append(_sqlite_unmark_text(text, g[i + 8], g[i + 9]))
             else:  # replace('..', m, char(c))
@@ -703,22 +710,9 @@ class DumpScanner:
             yield Event("row", self.stmt, table, row_no, cols, values)
 
     def _fast_values(self, start: int, end: int) -> list:
-        out: list = []
-        unescape = self.dialect.unescape
-        for s, n, nul, hx, b, rep in self.dialect.item.findall(self.buf, start, end):
-            if s:
-                out.append(unescape(s[1:-1]))
-            elif n:
-                out.append(n)
-            elif nul:
-                out.append(None)
-            elif hx:
-                out.append(BINARY)
-            elif b:
-                out.append(b.lower())
-            else:
-                out.append(_sqlite_replace(rep))
-        return out
+        """Values of the row tuple between `start` and `end` (already matched by `Dialect.row`)."""
+        found = self.dialect.item.findall(self.buf, start, end)
+        return self.dialect.decode_groups(tuple(chain.from_iterable(found)))
 
     # -- slow path: one row, any value form we know
 
@@ -839,23 +833,6 @@ def _call(word: str, args: list):
     raise _Malformed(f"unsupported function {word}()")
 
 
-_SQLITE_CALL = re.compile(rf"((?:(?i:replace)\(\s*)+)({STD_STR})")
-
-
-def _sqlite_replace(expr: str) -> str:
-    """sqlite3 .dump's `replace(replace('a\\r\\nb','\\r',char(13)),'\\n',char(10))`."""
-    m = _SQLITE_CALL.match(expr)
-    text = m.group(2)[1:-1]
-    if "''" in text:
-        text = text.replace("''", "'")
-    pos = m.end()
-    for _ in range(m.group(1).count("(")):
-        rm = _SQLITE_REPLACE_ARGS.match(expr, pos)
-        text = text.replace(rm.group(1)[1:-1].replace("''", "'"), chr(int(rm.group(2))))
-        pos = rm.end()
-    return text
-
-
 # ---------------------------------------------------------------- extraction
 
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
@@ -908,12 +885,11 @@ NOT_A_DUMP = {
 }
 
 
-def dump_encoding(path: Path) -> Decoding:
-    """A dump's text encoding: BOM, then what the dump declares (`SET NAMES`, `client_encoding`),
-    else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB in a mysqldump is
-    not text and is skipped anyway); a text value holding them is rejected, never guessed."""
-    with open_bytes(path) as fh:
-        head = fh.read(1 << 16)
+def dump_encoding(head: bytes) -> Decoding:
+    """A dump's text encoding from its first bytes: BOM, then what the dump declares (`SET NAMES`,
+    `client_encoding`), else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB
+    in a mysqldump is not text and is skipped anyway); a text value holding them is rejected,
+    never guessed."""
     bom = sniff_bom(head)
     if bom:
         return Decoding(bom, "bom", 1.0)
@@ -930,15 +906,15 @@ def dump_file(
     path: Path, display: str, src: SqlSource, tally: Tally, name: str
 ) -> Iterator[Dialog | Document]:
     """Records from the chosen table of one dump file."""
-    with open_bytes(path) as fh:
-        magic = fh.read(16)
-    for prefix, what in NOT_A_DUMP.items():
-        if magic.startswith(prefix):
-            tally.reject("not_a_text_dump", display, detail=what)
-            return
-    decoding = dump_encoding(path)
     want = norm_name(src.table or "")
     with open_bytes(path) as raw:
+        head = raw.read(1 << 16)
+        for prefix, what in NOT_A_DUMP.items():
+            if head.startswith(prefix):
+                tally.reject("not_a_text_dump", display, detail=what)
+                return
+        decoding = dump_encoding(head)
+        raw.seek(0)  # gzip/bz2/xz streams rewind too
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
         if scanner.dialect.name == "mssql":
