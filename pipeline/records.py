@@ -15,6 +15,9 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role
     content: str
+    # An assistant turn's reasoning kept apart from its answer (Qwen3/DeepSeek-R1 templates take it
+    # as `reasoning_content`); None when the turn has none.
+    reasoning_content: str | None = None
 
 
 class Dialog(BaseModel):
