@@ -82,7 +82,17 @@ def cmd_train(args: argparse.Namespace) -> None:
     from pipeline.config import load_config
     from trainers.lora_sft import train
 
-    train(load_config(args.config, args.overrides), console)
+    train(load_config(args.config, args.overrides), console, resume=args.resume)
+
+
+def cmd_merge(args: argparse.Namespace) -> None:
+    from pipeline.config import load_config
+    from trainers.merge import merge
+
+    out = merge(
+        load_config(args.config, args.overrides), Path(args.output) if args.output else None
+    )
+    console.print(f"merged model + tokenizer -> {out}")
 
 
 def cmd_inspect(args: argparse.Namespace) -> None:
@@ -134,7 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="LoRA SFT on the prepared shards")
     _add_config_args(p)
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("merge", help="base model with the trained adapter merged in, + tokenizer")
+    _add_config_args(p)
+    p.add_argument("-o", "--output", default=None, help="default: outputs/<run>/merged")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("inspect", help="show rendered samples with trained tokens highlighted")
     p.add_argument("path", help="a prepared dir, a shard/tokens .parquet, or a records .jsonl")

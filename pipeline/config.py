@@ -259,6 +259,15 @@ class LoraConfig(Strict):
     target_modules: list[str] | Literal["all-linear"] = Field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
     )
+    use_dora: bool = Field(False, description="weight-decomposed LoRA (slower per step)")
+    use_rslora: bool = Field(False, description="scale by alpha/sqrt(r) instead of alpha/r")
+    bias: Literal["none", "all", "lora_only"] = "none"
+    modules_to_save: list[str] | None = Field(
+        None, description="modules trained in full and saved with the adapter, e.g. [lm_head]"
+    )
+    quantize: Literal["4bit"] | None = Field(
+        None, description="QLoRA: NF4 base via bitsandbytes (CUDA only)"
+    )
 
 
 class TrainConfig(Strict):
@@ -279,6 +288,24 @@ class TrainConfig(Strict):
     padding_free: bool = Field(True, description="packed rows with position_ids, no padding")
     seed: int = 42
     threads: int | None = Field(None, gt=0, description="torch CPU threads; default: all cores")
+    per_device_eval_batch_size: int | None = Field(None, gt=0, description="default: train's")
+    early_stopping: int | None = Field(
+        None, gt=0, description="patience in evaluations; keeps the best checkpoint"
+    )
+    generations: int = Field(4, ge=0, description="validation prompts answered by base and adapter")
+    max_new_tokens: int = Field(64, gt=0, description="bound on each greedy generation")
+    deepspeed: str | None = Field(None, description="DeepSpeed JSON config, passed to the Trainer")
+    fsdp: str | None = Field(None, description="FSDP options string, passed to the Trainer")
+
+    @model_validator(mode="after")
+    def _checkpoints(self) -> TrainConfig:
+        if self.save_steps and self.eval_steps and self.save_steps % self.eval_steps:
+            raise ValueError(
+                f"save_steps ({self.save_steps}) must be a multiple of eval_steps ({self.eval_steps})"
+            )
+        if self.early_stopping and not (self.eval_steps and self.save_steps):
+            raise ValueError("early_stopping needs eval_steps and save_steps (best checkpoint)")
+        return self
 
 
 # ---------------------------------------------------------------- the whole run

@@ -102,8 +102,10 @@ def load_tokenizer(name_or_path: str) -> Any:
     return tokenizer
 
 
-def load_model(name_or_path: str, dtype: str = "float32", attn_implementation: str = "sdpa") -> Any:
-    """A causal LM on CPU (or wherever torch puts it), in the given dtype."""
+def load_model(
+    name_or_path: str, dtype: str = "float32", attn_implementation: str = "sdpa", **kwargs: Any
+) -> Any:
+    """A causal LM on CPU (or wherever torch puts it), in the given dtype; kwargs go to from_pretrained."""
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -113,4 +115,5 @@ def load_model(name_or_path: str, dtype: str = "float32", attn_implementation: s
         name_or_path,
         dtype=torch_dtype,
         attn_implementation=attn_implementation,
+        **kwargs,
     )

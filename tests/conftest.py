@@ -55,3 +55,27 @@ def real_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} missing: run scripts/fetch_real_data.sh (make test does)")
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_processed(tmp_path_factory, smol_tokenizer) -> Path:
+    """`prepare` on configs/default.yaml once per session; returns the output.dir holding `sample/`."""
+    from rich.console import Console
+
+    from pipeline.config import load_config
+    from pipeline.prepare import prepare
+
+    out = tmp_path_factory.mktemp("sample-processed")
+    prepare(
+        load_config(ROOT / "configs" / "default.yaml", [f"output.dir={out}"]), Console(quiet=True)
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, smol_tokenizer) -> Path:
+    """The tiny random Llama saved as a model folder with the real SmolLM2 tokenizer beside it."""
+    path = tmp_path_factory.mktemp("tiny-model")
+    make_tiny_model(len(smol_tokenizer)).save_pretrained(path)
+    smol_tokenizer.save_pretrained(path)
+    return path

@@ -1,18 +1,23 @@
-"""LoRA SFT recipe: prepared Parquet shards -> transformers Trainer + peft -> outputs/<run>/adapter/.
+"""LoRA SFT recipe: prepared Parquet shards -> transformers Trainer + peft -> outputs/<run>/.
 
-Reads the shards `rawtune prepare` wrote (packed rows with position_ids), trains padding-free by
-default (one concatenated row per batch, block-diagonal attention from position_ids), evaluates on
-the validation split with the same collator, and saves the adapter plus the loss history.
+Reads the shards `rawtune prepare` wrote (packed rows with position_ids) and trains padding-free
+(one concatenated row per batch, block-diagonal attention from position_ids). The base model is
+evaluated on the validation split before the first step and the adapter after the last, with the
+same collator and a token-weighted loss (trainers/evaluate.py). Rank 0 writes the run folder:
+adapter + tokenizer with the exact chat template of the shards, config copy, metrics.json, the
+loss curve, base-vs-adapter generations. Other modes get their own recipe module beside this one.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -20,123 +25,232 @@ from pipeline.config import RunConfig
 from pipeline.errors import UserError
 
 
-def load_shards(processed_dir: Path) -> dict[str, Any]:
-    """The train/validation splits of a prepared dir as `datasets.Dataset`s (validation may be absent)."""
-    from datasets import load_dataset
+def _recipe_trainer(rows_for_eval: Any, collator: Any, eval_batch: int) -> type:
+    """A Trainer whose evaluate() is the token-weighted padding-free loss (and perplexity)."""
+    from transformers import Trainer
 
-    manifest = processed_dir / "manifest.json"
-    if not manifest.is_file():
-        raise UserError(
-            f"{processed_dir}: no prepared shards (manifest.json missing); run `make prepare`"
-        )
-    files = {
-        split: sorted(str(p) for p in processed_dir.glob(f"{split}-*.parquet"))
-        for split in ("train", "validation")
-    }
-    files = {k: v for k, v in files.items() if v}
-    if "train" not in files:
-        raise UserError(f"{processed_dir}: no train shards")
-    return dict(load_dataset("parquet", data_files=files))
+    from trainers.evaluate import evaluate_loss
 
+    class RecipeTrainer(Trainer):
+        def evaluate(self, *args: Any, metric_key_prefix: str = "eval", **kwargs: Any) -> dict:
+            started = time.perf_counter()
+            result = evaluate_loss(self.model, rows_for_eval, collator, eval_batch)
+            metrics = {
+                f"{metric_key_prefix}_loss": result["loss"],
+                f"{metric_key_prefix}_perplexity": result["perplexity"],
+                f"{metric_key_prefix}_runtime": round(time.perf_counter() - started, 3),
+            }
+            self.log(metrics)
+            self.control = self.callback_handler.on_evaluate(
+                self.args, self.state, self.control, metrics
+            )
+            return metrics
 
-def build_model(cfg: RunConfig) -> Any:
-    """Base model from the one loader, wrapped with a LoRA adapter; KV cache off (packing needs it)."""
-    from peft import LoraConfig, get_peft_model
-
-    from pipeline.models import load_model
-
-    model = load_model(
-        cfg.model.name_or_path,
-        dtype=cfg.model.dtype,
-        attn_implementation=cfg.model.attn_implementation,
-    )
-    model.config.use_cache = False
-    lora = LoraConfig(
-        r=cfg.lora.r,
-        lora_alpha=cfg.lora.alpha,
-        lora_dropout=cfg.lora.dropout,
-        target_modules=cfg.lora.target_modules,
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, lora)
-    if cfg.train.gradient_checkpointing:
-        model.enable_input_require_grads()
-    return model
+    return RecipeTrainer
 
 
 def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
+    """TrainingArguments from the `train` section; precision and DDP backend from the hardware."""
     import torch
     from transformers import TrainingArguments
 
+    from trainers.model import mixed_precision
+
     t = cfg.train
+    evaluating = has_eval and bool(t.eval_steps)
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     return TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         max_steps=t.max_steps,
         num_train_epochs=t.num_train_epochs,
         learning_rate=t.learning_rate,
         per_device_train_batch_size=t.per_device_train_batch_size,
-        per_device_eval_batch_size=t.per_device_train_batch_size,
+        per_device_eval_batch_size=t.per_device_eval_batch_size or t.per_device_train_batch_size,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
         warmup_steps=t.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
         lr_scheduler_type=t.lr_scheduler_type,
         weight_decay=t.weight_decay,
         logging_steps=t.logging_steps,
-        eval_strategy="steps" if (has_eval and t.eval_steps) else "no",
+        eval_strategy="steps" if evaluating else "no",
         eval_steps=t.eval_steps,
         save_strategy="steps" if t.save_steps else "no",
         save_steps=t.save_steps,
+        load_best_model_at_end=bool(t.early_stopping) and evaluating,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
         gradient_checkpointing=t.gradient_checkpointing,
+        optim="paged_adamw_8bit" if cfg.lora.quantize else "adamw_torch",
         seed=t.seed,
         data_seed=t.seed,
         remove_unused_columns=False,  # the collator needs position_ids/seq_lengths
         report_to="none",
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),
+        ddp_backend=None if torch.cuda.is_available() or not distributed else "gloo",
+        deepspeed=t.deepspeed,
+        fsdp=t.fsdp or "",
         disable_tqdm=False,
+        **mixed_precision(),
     )
 
 
-def train(cfg: RunConfig, console: Console | None = None) -> Path:
-    """Run LoRA SFT per config; returns the adapter folder."""
-    import torch
-    from transformers import Trainer
+def newest_checkpoint(run_dir: Path) -> Path | None:
+    """The highest checkpoint-N in the run's checkpoints/ that was completely written.
 
-    from trainers.collators import PaddedCollator, PaddingFreeCollator
+    The Trainer writes trainer_state.json last, so a folder without it was cut short (SIGKILL while
+    saving) and is passed over in favour of the one before.
+    """
+    found = [
+        p
+        for p in (run_dir / "checkpoints").glob("checkpoint-*")
+        if p.name[11:].isdigit() and (p / "trainer_state.json").is_file()
+    ]
+    return max(found, key=lambda p: int(p.name[11:]), default=None)
+
+
+def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) -> Path:
+    """Run LoRA SFT per config; returns the adapter folder."""
+    from trainers.model import check_quantization
 
     console = console or Console(stderr=True)
+    check_quantization(cfg)  # one line before any data or weights load
+    run_dir = cfg.run_dir
+    checkpoint = newest_checkpoint(run_dir) if resume else None
+    if resume and checkpoint is None:
+        raise UserError(
+            f"--resume: no checkpoint under {run_dir / 'checkpoints'} (set train.save_steps)"
+        )
+
+    import torch
+    from transformers import set_seed
+
+    from pipeline.models import load_tokenizer
+    from trainers.collators import PaddedCollator, PaddingFreeCollator
+    from trainers.data import load_manifest, load_shards
+    from trainers.evaluate import evaluate_loss
+    from trainers.model import build_model
+    from trainers.plan import describe, training_plan
+
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
+    manifest = load_manifest(cfg.processed_dir)
     splits = load_shards(cfg.processed_dir)
-    run_dir = cfg.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer = load_tokenizer(cfg.render.tokenizer or cfg.model.name_or_path)
+    tokenizer.chat_template = manifest.get("chat_template") or tokenizer.chat_template
+    set_seed(cfg.train.seed)  # LoRA init draws random numbers before the Trainer seeds
     model = build_model(cfg)
     trainable, total = model.get_nb_trainable_parameters()
-    console.print(
-        f"model {cfg.model.name_or_path}: {trainable:,} trainable of {total:,} parameters (LoRA r={cfg.lora.r})"
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    say = console.print if rank0 else (lambda *a, **k: None)
+    say(
+        f"model {cfg.model.name_or_path}: {trainable:,} trainable of {total:,} parameters "
+        f"({100 * trainable / total:.2f}%; LoRA r={cfg.lora.r} on {cfg.lora.target_modules})"
     )
-    collator = PaddingFreeCollator() if cfg.train.padding_free else PaddedCollator()
-    has_eval = "validation" in splits and len(splits["validation"]) > 0
-    trainer = Trainer(
+    plan = training_plan(
+        cfg, len(splits["train"]), manifest.get("token_stats", {}).get("train", {}), world_size
+    )
+    say(describe(plan, cfg))
+    if rank0 and not resume and (run_dir / "checkpoints").exists():
+        shutil.rmtree(run_dir / "checkpoints")  # a fresh run must not resume into an older one
+    collator = (
+        PaddingFreeCollator()
+        if cfg.train.padding_free
+        else PaddedCollator(pad_token_id=tokenizer.pad_token_id)
+    )
+    validation = splits.get("validation")
+    has_eval = validation is not None and len(validation) > 0
+    args = training_arguments(cfg, run_dir, has_eval)
+    callbacks = []
+    if cfg.train.early_stopping and has_eval:
+        from transformers import EarlyStoppingCallback
+
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping))
+    trainer = _recipe_trainer(validation, collator, args.per_device_eval_batch_size)(
         model=model,
-        args=training_arguments(cfg, run_dir, has_eval),
+        args=args,
         train_dataset=splits["train"],
-        eval_dataset=splits.get("validation") if has_eval else None,
+        eval_dataset=validation if has_eval else None,
         data_collator=collator,
+        callbacks=callbacks,
     )
-    started = time.perf_counter()
-    result = trainer.train()
-    elapsed = time.perf_counter() - started
-    metrics: dict[str, Any] = {"train": result.metrics}
+    evals: dict[str, Any] = {}
     if has_eval:
-        metrics["eval"] = trainer.evaluate()
+        evals["base"] = evaluate_loss(
+            model, validation, collator, args.per_device_eval_batch_size, base=True
+        )
+        say(
+            f"base model: validation loss {evals['base']['loss']:.4f} "
+            f"(perplexity {evals['base']['perplexity']:.2f})"
+        )
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    elapsed = time.perf_counter() - started
+    if has_eval:
+        evals["final"] = evaluate_loss(model, validation, collator, args.per_device_eval_batch_size)
     adapter_dir = run_dir / "adapter"
+    if not trainer.is_world_process_zero():
+        return adapter_dir
+    from trainers.curve import plot_curve
+    from trainers.fit import verdict
+
     model.save_pretrained(str(adapter_dir))
-    history = trainer.state.log_history
-    (run_dir / "metrics.json").write_text(
-        json.dumps({"metrics": metrics, "log_history": history, "seconds": elapsed}, indent=2)
+    tokenizer.save_pretrained(str(adapter_dir))
+    (run_dir / "config.yaml").write_text(
+        yaml.safe_dump(
+            cfg.model_dump(mode="json", by_alias=True), allow_unicode=True, sort_keys=False
+        ),
+        encoding="utf-8",
     )
-    _summary(console, cfg, trainer.state.global_step, history, metrics, adapter_dir, elapsed)
+    history = trainer.state.log_history
+    fit = verdict(history)
+    if trainer.state.global_step < plan["total_steps"]:
+        fit["stopped_early_at"] = trainer.state.global_step
+    metrics: dict[str, Any] = {
+        "eval": evals,
+        "train": result.metrics,
+        "fit": fit,
+        "plan": plan,
+        "log_history": history,
+        "config_hash": manifest.get("config_hash"),
+        "run_config_hash": cfg.config_hash(),
+        "trainable_parameters": trainable,
+        "total_parameters": total,
+        "seconds": elapsed,
+    }
+    if has_eval:
+        metrics["eval"]["ratio"] = evals["final"]["loss"] / evals["base"]["loss"]
+        metrics.update(_after_training(cfg, model, tokenizer, validation, run_dir, console))
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
+    plot_curve(
+        history,
+        evals.get("base", {}).get("loss"),
+        run_dir / "loss_curve.png",
+        title=f"{cfg.train.run_name or cfg.name}: LoRA r={cfg.lora.r}",
+    )
+    _summary(console, cfg, trainer.state.global_step, history, metrics, run_dir, elapsed)
     return adapter_dir
+
+
+def _after_training(
+    cfg: RunConfig, model: Any, tokenizer: Any, validation: Any, run_dir: Path, console: Console
+) -> dict[str, Any]:
+    """generations.jsonl (base vs adapter) and task metrics for sources with an answer_format."""
+    from trainers.generate import prompts, side_by_side, write_jsonl
+    from trainers.sources import source_names
+    from trainers.task_metrics import task_metrics
+
+    wanted = {s.id for s, _, _ in prompts(validation, cfg.train.generations)}
+    generations = side_by_side(
+        model,
+        tokenizer,
+        validation,
+        cfg.train.generations,
+        cfg.train.max_new_tokens,
+        source_names(cfg, wanted),
+    )
+    write_jsonl(run_dir / "generations.jsonl", generations)
+    return {"task": task_metrics(cfg, model, tokenizer, list(validation))}
 
 
 def _summary(
@@ -145,7 +259,7 @@ def _summary(
     steps: int,
     history: list[dict[str, Any]],
     metrics: dict[str, Any],
-    adapter_dir: Path,
+    run_dir: Path,
     elapsed: float,
 ) -> None:
     losses = [h["loss"] for h in history if "loss" in h]
@@ -155,9 +269,22 @@ def _summary(
     table.add_row("steps", str(steps))
     if losses:
         table.add_row("first / last train loss", f"{losses[0]:.4f} / {losses[-1]:.4f}")
-    if "eval" in metrics and "eval_loss" in metrics["eval"]:
-        ev = metrics["eval"]["eval_loss"]
-        table.add_row("eval loss (perplexity)", f"{ev:.4f} ({math.exp(min(ev, 50)):.2f})")
-    table.add_row("time", f"{elapsed:.1f} s")
-    table.add_row("adapter", str(adapter_dir))
+    ev = metrics["eval"]
+    if "base" in ev and "final" in ev:
+        for who in ("base", "final"):
+            table.add_row(
+                f"validation loss, {'base model' if who == 'base' else 'adapter'} (perplexity)",
+                f"{ev[who]['loss']:.4f} ({ev[who]['perplexity']:.2f})",
+            )
+        table.add_row("adapter / base", f"{ev['ratio']:.3f}x")
+    fit = metrics["fit"]
+    table.add_row("fit", f"{fit['verdict']}: {fit['reason']}")
+    for name, task in metrics.get("task", {}).items():
+        table.add_row(
+            f"{name}: valid / exact (n={task['n']})",
+            f"base {task['base']['valid']:.0%} / {task['base']['exact']:.0%}, "
+            f"adapter {task['adapter']['valid']:.0%} / {task['adapter']['exact']:.0%}",
+        )
+    table.add_row("time (training)", f"{elapsed:.1f} s")
+    table.add_row("run folder", str(run_dir))
     console.print(table)

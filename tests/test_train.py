@@ -1,0 +1,317 @@
+"""The LoRA recipe on the tiny random Llama: run folder contract, evaluation, loss normalization,
+fit verdicts, LoRA options, merge, QLoRA refusal and checkpoint validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from pipeline.config import load_config
+from pipeline.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORE = -100
+
+
+def tiny_config(processed: Path, model_dir: Path, outputs: Path, *overrides: str):
+    """configs/default.yaml pointed at the session's shards, the tiny model and a temp output dir."""
+    return load_config(
+        ROOT / "configs" / "default.yaml",
+        [
+            f"output.dir={processed}",
+            f"model.name_or_path={model_dir}",
+            f"train.output_dir={outputs}",
+            "train.max_steps=4",
+            "train.eval_steps=2",
+            "train.save_steps=2",
+            "train.early_stopping=null",
+            "train.generations=2",
+            "train.max_new_tokens=6",
+            *overrides,
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(sample_processed, tiny_model_dir, tmp_path_factory):
+    """One tiny run with a learning rate high enough that the adapter visibly changes the logits."""
+    from trainers.lora_sft import train
+
+    cfg = tiny_config(
+        sample_processed,
+        tiny_model_dir,
+        tmp_path_factory.mktemp("outputs"),
+        "train.learning_rate=0.05",
+        "lora.target_modules=all-linear",
+    )
+    train(cfg, Console(quiet=True))
+    return cfg
+
+
+def test_run_folder_has_everything_the_contract_names(trained):
+    cfg = trained
+    run = cfg.run_dir
+    metrics = json.loads((run / "metrics.json").read_text())
+    for who in ("base", "final"):
+        assert set(metrics["eval"][who]) >= {"loss", "perplexity"}
+        assert metrics["eval"][who]["perplexity"] == pytest.approx(
+            2.718281828 ** metrics["eval"][who]["loss"], rel=1e-6
+        )
+    assert metrics["fit"]["verdict"] in {"underfit", "overfit", "well fit"}
+    manifest = json.loads((cfg.processed_dir / "manifest.json").read_text())
+    assert metrics["config_hash"] == manifest["config_hash"]
+    steps = [h["step"] for h in metrics["log_history"] if "loss" in h]
+    assert steps == [1, 2, 3, 4]
+    assert [h["step"] for h in metrics["log_history"] if "eval_loss" in h] == [2, 4]
+    assert (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = [json.loads(x) for x in (run / "generations.jsonl").read_text().splitlines()]
+    assert len(lines) == 2
+    for g in lines:
+        assert set(g) == {"id", "source", "prompt", "reference", "base", "adapter"}
+        assert g["source"] and g["reference"] and g["prompt"].endswith("assistant\n")
+    assert (run / "adapter" / "adapter_model.safetensors").is_file()
+    assert load_config(run / "config.yaml") == cfg
+
+
+def test_saved_tokenizer_carries_the_shards_chat_template(trained):
+    from transformers import AutoTokenizer
+
+    manifest = json.loads((trained.processed_dir / "manifest.json").read_text())
+    tok = AutoTokenizer.from_pretrained(trained.run_dir / "adapter")
+    assert tok.chat_template == manifest["chat_template"]
+
+
+def test_base_and_final_eval_agree_with_an_independent_loss(trained):
+    """Loss over every validation sample run alone (no packing), token-weighted: same numbers."""
+    import torch
+    import torch.nn.functional as F
+    from datasets import load_dataset
+    from peft import PeftModel
+
+    from pipeline.models import load_model
+    from trainers.data import samples
+
+    rows = load_dataset("parquet", data_dir=str(trained.processed_dir))["validation"]
+    metrics = json.loads((trained.run_dir / "metrics.json").read_text())
+
+    def loss(model) -> float:
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for s in samples(rows):
+                logits = model(input_ids=torch.tensor([s.input_ids])).logits[0, :-1]
+                target = torch.tensor(s.labels[1:])
+                total += float(
+                    F.cross_entropy(logits, target, ignore_index=IGNORE, reduction="sum")
+                )
+                count += int((target != IGNORE).sum())
+        return total / count
+
+    base = load_model(trained.model.name_or_path).eval()
+    assert loss(base) == pytest.approx(metrics["eval"]["base"]["loss"], rel=1e-4)
+    adapted = PeftModel.from_pretrained(base, str(trained.run_dir / "adapter")).eval()
+    assert loss(adapted) == pytest.approx(metrics["eval"]["final"]["loss"], rel=1e-4)
+    assert abs(metrics["eval"]["final"]["loss"] - metrics["eval"]["base"]["loss"]) > 1e-3
+
+
+def test_merge_matches_the_peft_model(trained, tmp_path):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from pipeline.cli import main
+    from pipeline.models import load_model
+
+    out = tmp_path / "merged"
+    overrides = [f"{k}={v}" for k, v in _overrides(trained).items()]
+    assert (
+        main(
+            [
+                "merge",
+                "--config",
+                str(ROOT / "configs/default.yaml"),
+                "-o",
+                str(out),
+                *sum((["--set", o] for o in overrides), []),
+            ]
+        )
+        == 0
+    )
+    merged = AutoModelForCausalLM.from_pretrained(out).eval()
+    assert AutoTokenizer.from_pretrained(out).chat_template
+    base = load_model(trained.model.name_or_path).eval()
+    peft = PeftModel.from_pretrained(base, str(trained.run_dir / "adapter")).eval()
+    ids = torch.tensor([[1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365]])
+    with torch.no_grad():
+        want = peft(input_ids=ids).logits
+        got = merged(input_ids=ids).logits
+        with peft.disable_adapter():
+            plain = peft(input_ids=ids).logits
+    assert (want - plain).abs().max() > 1e-3, "the adapter must change the logits for this to test"
+    assert (got - want).abs().max() < 1e-4
+
+
+def _overrides(cfg) -> dict[str, str]:
+    return {
+        "output.dir": str(cfg.output.dir),
+        "model.name_or_path": cfg.model.name_or_path,
+        "train.output_dir": cfg.train.output_dir,
+    }
+
+
+def test_accumulation_gives_the_gradient_of_the_whole_batch(
+    sample_processed, tiny_model_dir, tmp_path
+):
+    """2 micro-batches of 1 row == 1 batch of 2 rows: the loss is the mean over all supervised tokens
+    of the accumulated batch (num_items_in_batch), not a mean of per-micro-batch means."""
+    import torch
+    from transformers import TrainerCallback
+
+    from trainers.collators import PaddingFreeCollator
+    from trainers.data import load_shards
+    from trainers.lora_sft import _recipe_trainer, training_arguments
+    from trainers.model import build_model
+
+    rows = load_shards(sample_processed / "sample")["train"]
+    counts = [sum(label != IGNORE for label in r["labels"]) for r in rows]
+    pair = sorted(range(len(rows)), key=counts.__getitem__)
+    few, many = pair[0], pair[-1]
+    assert counts[many] > 2 * counts[few], (
+        "rows must differ in supervised tokens to tell the two apart"
+    )
+
+    class Grab(TrainerCallback):
+        grads: dict[str, torch.Tensor] = {}
+
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kw):
+            Grab.grads = {
+                n: p.grad.detach().clone()
+                for n, p in model.named_parameters()
+                if p.grad is not None
+            }
+
+    def grads(picked: list[int], batch: int, accumulation: int) -> dict[str, torch.Tensor]:
+        from transformers import set_seed
+
+        cfg = tiny_config(
+            sample_processed,
+            tiny_model_dir,
+            tmp_path / f"b{batch}a{accumulation}",
+            "train.max_steps=1",
+            "train.eval_steps=null",
+            "train.save_steps=null",
+            "lora.dropout=0",
+            f"train.per_device_train_batch_size={batch}",
+            f"train.gradient_accumulation_steps={accumulation}",
+        )
+        set_seed(0)  # the same LoRA init in every run
+        args = training_arguments(cfg, cfg.run_dir, has_eval=False)
+        args.max_grad_norm = 0.0
+        collator = PaddingFreeCollator()
+        trainer = _recipe_trainer(None, collator, 1)(
+            model=build_model(cfg),
+            args=args,
+            train_dataset=rows.select(picked),
+            data_collator=collator,
+            callbacks=[Grab()],
+        )
+        trainer.train()
+        return Grab.grads
+
+    whole, accumulated = grads([few, many], 2, 1), grads([few, many], 1, 2)
+    assert whole.keys() == accumulated.keys() and whole
+    for name in whole:
+        torch.testing.assert_close(accumulated[name], whole[name], rtol=1e-4, atol=1e-7)
+    # A mean of per-micro-batch means weights the short row's tokens more: measurably different.
+    alone = grads([few], 1, 1), grads([many], 1, 1)
+    name = max(whole, key=lambda n: whole[n].abs().sum())
+    mean_of_means = (alone[0][name] + alone[1][name]) / 2
+    assert not torch.allclose(mean_of_means, whole[name], rtol=1e-2, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("train", "evals", "expected"),
+    [
+        ([3.0, 2.5, 2.2, 2.0, 1.9, 1.85, 1.82, 1.8, 1.79, 1.79], [2.4, 2.1, 2.0, 2.0], "well fit"),
+        ([3.0] * 10, [3.0, 3.0], "underfit"),
+        ([3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.3, 2.1, 1.9, 1.6], [2.8, 2.4], "underfit"),
+        ([3.0, 2.5, 2.0, 1.6, 1.3, 1.0, 0.8, 0.6, 0.5, 0.4], [2.2, 1.9, 2.1, 2.4], "overfit"),
+    ],
+)
+def test_fit_verdict(train, evals, expected):
+    from trainers.fit import verdict
+
+    every = len(train) // len(evals)
+    history = [{"step": i + 1, "loss": v} for i, v in enumerate(train)]
+    history += [{"step": every * (i + 1), "eval_loss": v} for i, v in enumerate(evals)]
+    result = verdict(sorted(history, key=lambda h: h["step"]))
+    assert result["verdict"] == expected, result
+    if expected == "overfit":
+        assert result["best_step"] == 2 * every and "turned up" in result["reason"]
+
+
+def test_lora_options_reach_peft(sample_processed, tiny_model_dir, tmp_path):
+    from trainers.model import build_model
+
+    def built(*overrides: str):
+        return build_model(tiny_config(sample_processed, tiny_model_dir, tmp_path, *overrides))
+
+    plain = built()
+    options = built(
+        "lora.use_dora=true",
+        "lora.use_rslora=true",
+        "lora.bias=lora_only",
+        "lora.modules_to_save=[lm_head]",
+        "lora.target_modules=all-linear",
+    )
+    peft_cfg = options.peft_config["default"]
+    assert peft_cfg.use_dora and peft_cfg.use_rslora and peft_cfg.bias == "lora_only"
+    assert "lm_head" in peft_cfg.modules_to_save
+    adapted = {n.rsplit(".", 1)[-1] for n in peft_cfg.target_modules}
+    assert {"gate_proj", "up_proj", "down_proj", "q_proj"} <= adapted
+    assert options.get_nb_trainable_parameters()[0] > plain.get_nb_trainable_parameters()[0]
+
+
+def test_qlora_without_cuda_is_one_line_before_loading(tmp_path, capsys):
+    import torch
+
+    from pipeline.cli import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code = main(
+        [
+            "train",
+            "--config",
+            str(ROOT / "configs/default.yaml"),
+            "--set",
+            "lora.quantize=4bit",
+            "--set",
+            f"output.dir={tmp_path / 'nothing-prepared-here'}",
+        ]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "CUDA" in err and "manifest" not in err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["train.eval_steps=4", "train.save_steps=6"], "must be a multiple of eval_steps"),
+        (["train.early_stopping=2", "train.eval_steps=null"], "early_stopping needs"),
+    ],
+)
+def test_checkpoint_settings_checked_up_front(overrides, message):
+    with pytest.raises(UserError, match=message):
+        load_config(ROOT / "configs/default.yaml", overrides)
+
+
+def test_resume_without_checkpoint_is_one_line(sample_processed, tiny_model_dir, tmp_path):
+    from trainers.lora_sft import train
+
+    cfg = tiny_config(sample_processed, tiny_model_dir, tmp_path)
+    with pytest.raises(UserError, match="no checkpoint"):
+        train(cfg, Console(quiet=True), resume=True)

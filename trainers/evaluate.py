@@ -1,0 +1,74 @@
+"""Validation loss exactly as training sees the data: padding-free packed rows, token-weighted.
+
+Rows go through the training collator (position_ids, no attention_mask) and the model runs with
+`use_cache=False`, so attention stays inside each packed sample. The loss is the sum of per-token
+cross-entropy over every supervised token divided by their count, not a mean of per-batch means
+(Trainer.evaluate's default), so it does not depend on the batch size or on how rows were packed.
+Under torchrun every rank takes a strided share of the rows and the sums are all-reduced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+IGNORE = -100
+
+
+def loss_sums(model: Any, batch: dict[str, Any]) -> tuple[float, int]:
+    """(sum of next-token cross-entropy over supervised tokens, their count) for one collated batch."""
+    import torch.nn.functional as F
+
+    labels = batch["labels"]
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    logits = model(**inputs, use_cache=False).logits
+    target = labels[:, 1:].reshape(-1)
+    keep = target != IGNORE
+    picked = logits[:, :-1].reshape(-1, logits.shape[-1])[keep].float()
+    if picked.numel() == 0:
+        return 0.0, 0
+    loss = F.cross_entropy(picked, target[keep].to(picked.device), reduction="sum")
+    return float(loss), int(keep.sum())
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size) when torch.distributed is running, else (0, 1)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def evaluate_loss(
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    collator: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    batch_size: int = 1,
+    base: bool = False,
+) -> dict[str, float]:
+    """{"loss", "perplexity", "tokens"} of `model` on `rows`; `base=True` disables a peft adapter."""
+    import torch
+    import torch.distributed as dist
+
+    rank, world = _world()
+    device = next(model.parameters()).device
+    mine = list(range(rank, len(rows), world))
+    total, count = 0.0, 0
+    was_training = model.training
+    model.eval()
+    ctx = model.disable_adapter() if base else nullcontext()
+    with ctx, torch.no_grad():
+        for start in range(0, len(mine), batch_size):
+            batch = collator([rows[i] for i in mine[start : start + batch_size]])
+            s, n = loss_sums(model, {k: v.to(device) for k, v in batch.items()})
+            total, count = total + s, count + n
+    model.train(was_training)
+    if world > 1:
+        sums = torch.tensor([total, float(count)], dtype=torch.float64, device=device)
+        dist.all_reduce(sums)
+        total, count = float(sums[0]), int(sums[1])
+    loss = total / count if count else float("nan")
+    return {"loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": count}
