@@ -100,3 +100,17 @@ class PaddedCollator:
             "labels": torch.tensor(labels, dtype=torch.long),
             "attention_mask": torch.tensor(mask, dtype=torch.long),
         }
+
+
+@dataclass
+class CountingCollator:
+    """Wraps a collator and counts the supervised tokens (shifted labels != -100) it hands out,
+    so a run can report supervised tokens per second, the throughput that matters for SFT."""
+
+    collator: Any
+    supervised: int = 0
+
+    def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        batch = self.collator(features)
+        self.supervised += int((batch["labels"][..., 1:] != IGNORE).sum())
+        return batch

@@ -38,6 +38,7 @@ def _recipe_trainer(rows_for_eval: Any, collator: Any, eval_batch: int) -> type:
             metrics = {
                 f"{metric_key_prefix}_loss": result["loss"],
                 f"{metric_key_prefix}_perplexity": result["perplexity"],
+                f"{metric_key_prefix}_tokens": result["tokens"],
                 f"{metric_key_prefix}_runtime": round(time.perf_counter() - started, 3),
             }
             self.log(metrics)
@@ -125,7 +126,7 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
     from transformers import set_seed
 
     from pipeline.models import load_tokenizer
-    from trainers.collators import PaddedCollator, PaddingFreeCollator
+    from trainers.collators import CountingCollator, PaddedCollator, PaddingFreeCollator
     from trainers.data import load_manifest, load_shards
     from trainers.evaluate import evaluate_loss
     from trainers.model import build_model
@@ -166,12 +167,13 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
         from transformers import EarlyStoppingCallback
 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping))
+    counter = CountingCollator(collator)
     trainer = _recipe_trainer(validation, collator, args.per_device_eval_batch_size)(
         model=model,
         args=args,
         train_dataset=splits["train"],
         eval_dataset=validation if has_eval else None,
-        data_collator=collator,
+        data_collator=counter,
         callbacks=callbacks,
     )
     evals: dict[str, Any] = {}
@@ -187,7 +189,8 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     elapsed = time.perf_counter() - started
     if has_eval:
-        evals["final"] = evaluate_loss(model, validation, collator, args.per_device_eval_batch_size)
+        evals["final"] = _final_eval(trainer, validation, collator)
+    supervised = _all_ranks_sum(counter.supervised)
     adapter_dir = run_dir / "adapter"
     if not trainer.is_world_process_zero():
         return adapter_dir
@@ -208,7 +211,11 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
         fit["stopped_early_at"] = trainer.state.global_step
     metrics: dict[str, Any] = {
         "eval": evals,
-        "train": result.metrics,
+        "train": {
+            **result.metrics,
+            "supervised_tokens": supervised,
+            "supervised_tokens_per_second": supervised / result.metrics["train_runtime"],
+        },
         "fit": fit,
         "plan": plan,
         "log_history": history,
@@ -230,6 +237,37 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
     )
     _summary(console, cfg, trainer.state.global_step, history, metrics, run_dir, elapsed)
     return adapter_dir
+
+
+def _all_ranks_sum(value: int) -> int:
+    """`value` summed over torchrun processes (itself in a single process)."""
+    import torch
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    device = "cuda" if torch.cuda.is_available() and dist.get_backend() == "nccl" else "cpu"
+    total = torch.tensor([value], dtype=torch.long, device=device)
+    dist.all_reduce(total)
+    return int(total.item())
+
+
+def _final_eval(trainer: Any, validation: Any, collator: Any) -> dict[str, float]:
+    """The adapter's validation loss: the Trainer's evaluation at the last step when there was one
+    (the same function on the same weights; saves a pass), else a fresh one."""
+    from trainers.evaluate import evaluate_loss
+
+    state = trainer.state
+    last = next((h for h in reversed(state.log_history) if "eval_loss" in h), None)
+    if last and last.get("step") == state.global_step and not trainer.args.load_best_model_at_end:
+        return {
+            "loss": last["eval_loss"],
+            "perplexity": last["eval_perplexity"],
+            "tokens": last["eval_tokens"],
+        }
+    return evaluate_loss(
+        trainer.model, validation, collator, trainer.args.per_device_eval_batch_size
+    )
 
 
 def _after_training(
@@ -285,6 +323,10 @@ def _summary(
             f"base {task['base']['valid']:.0%} / {task['base']['exact']:.0%}, "
             f"adapter {task['adapter']['valid']:.0%} / {task['adapter']['exact']:.0%}",
         )
-    table.add_row("time (training)", f"{elapsed:.1f} s")
+    train = metrics["train"]
+    table.add_row(
+        "time (training)",
+        f"{elapsed:.1f} s, {train['supervised_tokens_per_second']:.0f} supervised tokens/s",
+    )
     table.add_row("run folder", str(run_dir))
     console.print(table)
