@@ -79,3 +79,21 @@ def tiny_model_dir(tmp_path_factory, smol_tokenizer) -> Path:
     make_tiny_model(len(smol_tokenizer)).save_pretrained(path)
     smol_tokenizer.save_pretrained(path)
     return path
+
+
+def sample_by_sample_loss(model, rows) -> float:
+    """Validation loss computed independently of the trainer: every sample of the packed rows run
+    alone (no packing, no position_ids), cross-entropy summed over supervised tokens / their count."""
+    import torch
+    import torch.nn.functional as F
+
+    from trainers.data import samples
+
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for s in samples(rows):
+            logits = model(input_ids=torch.tensor([s.input_ids])).logits[0, :-1]
+            target = torch.tensor(s.labels[1:])
+            total += float(F.cross_entropy(logits, target, ignore_index=-100, reduction="sum"))
+            count += int((target != -100).sum())
+    return total / count

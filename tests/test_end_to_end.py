@@ -115,11 +115,15 @@ def test_shards_identical_whatever_the_thread_count(tmp_path):
 
 @pytest.mark.slow
 def test_make_prepare_and_train_real_model(tmp_path):
-    """The README's main job with the default model, then PeftModel loads the adapter and generates."""
+    """The README's main job with the default config: the adapter's validation loss, measured by a
+    script of its own (PeftModel, every sample alone), is at most 0.85x the base model's, and the
+    run folder's metrics agree with that script; then the adapter generates."""
     import torch
+    from conftest import sample_by_sample_loss
+    from datasets import load_dataset
     from peft import PeftModel
 
-    from pipeline.models import load_model, load_tokenizer
+    from pipeline.models import load_model
     from pipeline.prepare import prepare
     from trainers.lora_sft import train
 
@@ -129,8 +133,20 @@ def test_make_prepare_and_train_real_model(tmp_path):
     )
     prepare(cfg, Console(quiet=True))
     adapter = train(cfg, Console(quiet=True))
-    tok = load_tokenizer(cfg.model.name_or_path)
-    model = PeftModel.from_pretrained(load_model(cfg.model.name_or_path), str(adapter))
+    rows = load_dataset("parquet", data_dir=str(cfg.processed_dir))["validation"]
+    base = load_model(cfg.model.name_or_path).eval()
+    base_loss = sample_by_sample_loss(base, rows)
+    model = PeftModel.from_pretrained(base, str(adapter)).eval()
+    adapter_loss = sample_by_sample_loss(model, rows)
+    metrics = json.loads((cfg.run_dir / "metrics.json").read_text())
+    assert adapter_loss <= 0.85 * base_loss, (adapter_loss, base_loss)
+    assert metrics["eval"]["base"]["loss"] == pytest.approx(base_loss, rel=0.02)
+    assert metrics["eval"]["final"]["loss"] == pytest.approx(adapter_loss, rel=0.02)
+    for name in ("loss_curve.png", "generations.jsonl", "adapter/tokenizer.json"):
+        assert (cfg.run_dir / name).is_file(), name
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(adapter)
     ids = tok.apply_chat_template(
         [{"role": "user", "content": "How do I check disk usage on Linux?"}],
         add_generation_prompt=True,

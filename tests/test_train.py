@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import sample_by_sample_loss
 from rich.console import Console
 
 from pipeline.config import load_config
@@ -86,33 +87,21 @@ def test_saved_tokenizer_carries_the_shards_chat_template(trained):
 
 def test_base_and_final_eval_agree_with_an_independent_loss(trained):
     """Loss over every validation sample run alone (no packing), token-weighted: same numbers."""
-    import torch
-    import torch.nn.functional as F
     from datasets import load_dataset
     from peft import PeftModel
 
     from pipeline.models import load_model
-    from trainers.data import samples
 
     rows = load_dataset("parquet", data_dir=str(trained.processed_dir))["validation"]
     metrics = json.loads((trained.run_dir / "metrics.json").read_text())
-
-    def loss(model) -> float:
-        total, count = 0.0, 0
-        with torch.no_grad():
-            for s in samples(rows):
-                logits = model(input_ids=torch.tensor([s.input_ids])).logits[0, :-1]
-                target = torch.tensor(s.labels[1:])
-                total += float(
-                    F.cross_entropy(logits, target, ignore_index=IGNORE, reduction="sum")
-                )
-                count += int((target != IGNORE).sum())
-        return total / count
-
     base = load_model(trained.model.name_or_path).eval()
-    assert loss(base) == pytest.approx(metrics["eval"]["base"]["loss"], rel=1e-4)
+    assert sample_by_sample_loss(base, rows) == pytest.approx(
+        metrics["eval"]["base"]["loss"], rel=1e-4
+    )
     adapted = PeftModel.from_pretrained(base, str(trained.run_dir / "adapter")).eval()
-    assert loss(adapted) == pytest.approx(metrics["eval"]["final"]["loss"], rel=1e-4)
+    assert sample_by_sample_loss(adapted, rows) == pytest.approx(
+        metrics["eval"]["final"]["loss"], rel=1e-4
+    )
     assert abs(metrics["eval"]["final"]["loss"] - metrics["eval"]["base"]["loss"]) > 1e-3
 
 
@@ -315,3 +304,50 @@ def test_resume_without_checkpoint_is_one_line(sample_processed, tiny_model_dir,
     cfg = tiny_config(sample_processed, tiny_model_dir, tmp_path)
     with pytest.raises(UserError, match="no checkpoint"):
         train(cfg, Console(quiet=True), resume=True)
+
+
+def test_task_metrics_for_sources_with_an_answer_format(tiny_model_dir, tmp_path):
+    """A JSON-answer source: valid/exact shares for base and adapter, beside the losses."""
+    import csv
+
+    import yaml
+
+    from pipeline.prepare import prepare
+    from trainers.lora_sft import train
+
+    labels = ["billing", "shipping", "returns", "account"]
+    with (tmp_path / "intents.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["question", "answer"])
+        for i in range(40):
+            w.writerow([f"Ticket {i}: question number {i * 7} about {labels[i % 4]}",
+                        json.dumps({"intent": labels[i % 4]})])  # fmt: skip
+    config = {
+        "name": "intents",
+        "sources": [
+            {
+                "kind": "csv",
+                "path": str(tmp_path / "intents.csv"),
+                "name": "intents",
+                "columns": {"user": "question", "assistant": "answer"},
+                "answer_format": {"kind": "json"},
+            },
+        ],  # fmt: skip
+        "clean": {"dedup": {"near": False}},
+        "split": {"validation": 0.25},
+        "output": {"dir": str(tmp_path / "processed")},
+    }
+    path = tmp_path / "intents.yaml"
+    path.write_text(yaml.safe_dump(config))
+    cfg = load_config(path, [f"model.name_or_path={tiny_model_dir}"])
+    prepare(cfg, Console(quiet=True))
+    cfg = tiny_config(tmp_path / "processed", tiny_model_dir, tmp_path / "out", "name=intents")
+    cfg = cfg.model_copy(update={"sources": load_config(path).sources})
+    train(cfg, Console(quiet=True))
+    task = json.loads((cfg.run_dir / "metrics.json").read_text())["task"]
+    assert set(task) == {"intents"} and task["intents"]["n"] >= 5
+    for who in ("base", "adapter"):
+        assert set(task["intents"][who]) == {"valid", "exact"}
+        assert 0 <= task["intents"][who]["exact"] <= task["intents"][who]["valid"] <= 1
+    lines = (cfg.run_dir / "generations.jsonl").read_text().splitlines()
+    assert {json.loads(x)["source"] for x in lines} == {"intents"}
