@@ -226,13 +226,14 @@ def test_accumulation_gives_the_gradient_of_the_whole_batch(
         ([3.0, 2.5, 2.2, 2.0, 1.9, 1.85, 1.82, 1.8, 1.79, 1.79], [2.4, 2.1, 2.0, 2.0], "well fit"),
         ([3.0] * 10, [3.0, 3.0], "underfit"),
         ([3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.3, 2.1, 1.9, 1.6], [2.8, 2.4], "underfit"),
+        ([3.0, 2.9, 2.8, 2.7, 2.6, 2.5, 2.3, 2.1, 1.9, 1.6], [], "underfit"),
         ([3.0, 2.5, 2.0, 1.6, 1.3, 1.0, 0.8, 0.6, 0.5, 0.4], [2.2, 1.9, 2.1, 2.4], "overfit"),
     ],
 )
 def test_fit_verdict(train, evals, expected):
     from trainers.fit import verdict
 
-    every = len(train) // len(evals)
+    every = len(train) // max(len(evals), 1)
     history = [{"step": i + 1, "loss": v} for i, v in enumerate(train)]
     history += [{"step": every * (i + 1), "eval_loss": v} for i, v in enumerate(evals)]
     result = verdict(sorted(history, key=lambda h: h["step"]))

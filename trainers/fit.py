@@ -2,9 +2,9 @@
 
 - overfit: validation loss turned up (its minimum is before the last evaluation and the last one is
   more than `TURN` above it) while the train loss kept falling; the step of the minimum is reported.
-- underfit: the train loss is flat (first and last tenth of steps within `FLAT`), or it is still
-  falling steeply at the end (over the last quarter of steps by more than `STEEP`, or validation
-  loss falling by more than `STEEP` between the last two evaluations): more steps would pay.
+- underfit: the train loss is flat (first and last tenth of steps within `FLAT`), or the curve is
+  still falling steeply at the end: validation loss by more than `STEEP` between the last two
+  evaluations, or without evaluations, train loss by more than `STEEP` across the last quarter.
 - well fit: otherwise.
 The thresholds are relative and deliberately coarse: the verdict is a reading aid, not a test.
 """
@@ -55,20 +55,23 @@ def verdict(history: list[dict[str, Any]]) -> dict[str, Any]:
             "verdict": "underfit",
             "reason": f"train loss flat ({first:.4f} -> {last:.4f})",
         }
-    q_start, q_end = _edge_means(train[-max(2, len(train) // 4) :], 0.25)
-    if q_end < q_start * (1 - STEEP):
-        return {
-            **out,
-            "verdict": "underfit",
-            "reason": f"train loss still falling steeply at the end ({q_start:.4f} -> {q_end:.4f} "
-            "over the last quarter)",
-        }
-    if len(evals) >= 2 and evals[-1] < evals[-2] * (1 - STEEP):
-        return {
-            **out,
-            "verdict": "underfit",
-            "reason": f"validation loss still falling steeply ({evals[-2]:.4f} -> {evals[-1]:.4f})",
-        }
+    if len(evals) >= 2:  # validation points are less noisy than per-step train losses
+        if evals[-1] < evals[-2] * (1 - STEEP):
+            return {
+                **out,
+                "verdict": "underfit",
+                "reason": f"validation loss still falling steeply ({evals[-2]:.4f} -> "
+                f"{evals[-1]:.4f} between the last two evaluations)",
+            }
+    else:
+        q_start, q_end = _edge_means(train[-max(2, len(train) // 4) :], 0.5)
+        if q_end < q_start * (1 - STEEP):
+            return {
+                **out,
+                "verdict": "underfit",
+                "reason": f"train loss still falling steeply at the end ({q_start:.4f} -> "
+                f"{q_end:.4f} over the last quarter)",
+            }
     return {
         **out,
         "verdict": "well fit",
