@@ -113,6 +113,7 @@ def run_trl(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str, An
 
     from pipeline.models import load_model, load_tokenizer
     from trainers.collators import CountingCollator
+    from trainers.model import mixed_precision
 
     tokenizer = load_tokenizer(MODEL)
     tokenizer.chat_template = (ROOT / "templates" / "chatml.jinja").read_text(encoding="utf-8")
@@ -129,6 +130,7 @@ def run_trl(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str, An
         save_strategy="no",
         report_to="none",
         seed=42,
+        **mixed_precision(),  # TRL defaults to bf16, which a CPU run refuses: same rule as rawtune
     )
     trainer = SFTTrainer(
         model=load_model(MODEL),

@@ -284,6 +284,9 @@ class TrainConfig(Strict):
     logging_steps: int = Field(1, gt=0)
     eval_steps: int | None = Field(None, gt=0, description="default: evaluate at the end only")
     save_steps: int | None = Field(None, gt=0)
+    save_total_limit: int | None = Field(
+        2, gt=0, description="checkpoints kept (the best one too when early stopping)"
+    )
     gradient_checkpointing: bool = False
     padding_free: bool = Field(True, description="packed rows with position_ids, no padding")
     seed: int = 42

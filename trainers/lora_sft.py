@@ -76,6 +76,7 @@ def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
         eval_steps=t.eval_steps,
         save_strategy="steps" if t.save_steps else "no",
         save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
         load_best_model_at_end=bool(t.early_stopping) and evaluating,
         metric_for_best_model="eval_loss",
         greater_is_better=False,
