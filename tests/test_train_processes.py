@@ -55,15 +55,14 @@ def test_sigkill_after_checkpoint_then_resume_reaches_the_planned_steps(
     proc.wait()
     assert first.is_file(), proc.stderr.read().decode()[-2000:]
     assert not (run / "metrics.json").exists(), "the run ended before the kill; nothing to resume"
-    killed_at = json.loads(first.read_text())["global_step"]
+    before = json.loads(first.read_text())["log_history"]  # read now: rotation may delete it
 
     done = subprocess.run([*args, "--resume"], cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     history = json.loads((run / "metrics.json").read_text())["log_history"]
     assert [h["step"] for h in history if "loss" in h] == list(range(1, steps + 1))
     assert [h["step"] for h in history if "eval_loss" in h] == list(range(every, steps + 1, every))
-    before = json.loads(first.read_text())["log_history"]
-    assert history[: len(before)] == before and killed_at >= every
+    assert before and history[: len(before)] == before
 
 
 def _free_port() -> int:

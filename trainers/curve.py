@@ -12,6 +12,15 @@ def points(history: list[dict[str, Any]], key: str) -> tuple[list[int], list[flo
     return [s for s, _ in pairs], [v for _, v in pairs]
 
 
+def rolling_mean(values: list[float], window: int) -> list[float]:
+    """Mean of each value and up to `window - 1` before it."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v - (values[i - window] if i >= window else 0.0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
 def plot_curve(
     history: list[dict[str, Any]], base_loss: float | None, path: Path, title: str = ""
 ) -> Path:
@@ -23,12 +32,20 @@ def plot_curve(
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     steps, losses = points(history, "loss")
-    ax.plot(steps, losses, color="tab:blue", alpha=0.8, label="train loss")
+    ax.plot(steps, losses, color="tab:blue", alpha=0.3, label="train loss")
+    if len(losses) >= 10:  # one packed row per step is noisy: show the trend too
+        smooth = rolling_mean(losses, max(3, len(losses) // 10))
+        ax.plot(steps, smooth, color="tab:blue", label="train loss, rolling mean")
     steps, evals = points(history, "eval_loss")
     if evals:
         ax.plot(steps, evals, "o-", color="tab:orange", label="validation loss")
     if base_loss is not None:
-        ax.axhline(base_loss, color="grey", linestyle="--", label=f"base model ({base_loss:.3f})")
+        ax.axhline(
+            base_loss,
+            color="grey",
+            linestyle="--",
+            label=f"base model, validation ({base_loss:.3f})",
+        )
     ax.set_xlabel("step")
     ax.set_ylabel("loss (mean over supervised tokens)")
     ax.set_title(title)
