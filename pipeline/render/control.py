@@ -16,26 +16,13 @@ added tokens that appear in the template's literal text (or `tokenizer.chat_cont
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
-import jinja2.nodes
-
-from pipeline.render.templates import compile_template
+from pipeline.render.templates import template_literals
 
 # The marker characters transformers uses (chat_template_utils), so both sanitize the same way.
 MARK_START = "\U000f0000"
 MARK_END = "\U000f0001"
-
-
-@lru_cache(maxsize=32)
-def _template_literal_text(template: str) -> str:
-    """All literal strings of a template, joined so that a search cannot match across two."""
-    env = compile_template(template).environment
-    ast = env.parse(template)
-    literals = {n.data for n in ast.find_all(jinja2.nodes.TemplateData)}
-    literals |= {n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)}
-    return "\0".join(literals)
 
 
 class UnescapableTokenError(ValueError):
@@ -52,7 +39,7 @@ class ControlTokens:
         if listed is not None:
             tokens = [t.content for t in added if t.special or t.content in set(listed)]
         else:
-            literal = _template_literal_text(template)
+            literal = "\0".join(template_literals(template))  # no match across two
             tokens = [
                 t.content
                 for t in added

@@ -20,11 +20,13 @@ from pipeline.render.masking import (
     token_ranges_from_encoding,
     token_ranges_from_offsets,
 )
-from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
+from pipeline.render.reasoning import answer_spans, message_dicts
+from pipeline.render.spans import SpanError, SpanFinder, merge_spans, select_spans
 from pipeline.render.templates import (
     has_generation_markers,
     load_chat_template,
     render_chat,
+    template_literals,
     template_variables,
 )
 from pipeline.render.truncation import cut_messages, next_cut, over_budget
@@ -53,6 +55,15 @@ class Sample:
         return sum(e - s for s, e in self.trained_ranges)
 
 
+def trained_spans(
+    text: str, spans: list[tuple[int, int]], cfg: RenderConfig
+) -> list[tuple[int, int]]:
+    """The char spans trained under `train_on`, without think blocks if `train_reasoning` is off."""
+    if not cfg.train_reasoning:
+        spans = answer_spans(text, spans)
+    return select_spans(spans, cfg.train_on, len(text))
+
+
 def with_system_prompt(
     messages: list[dict[str, str]], system_prompt: str | None
 ) -> list[dict[str, str]]:
@@ -79,12 +90,18 @@ class DialogRenderer:
         self.variables = template_variables(tokenizer)
         self.marked = has_generation_markers(self.template)
         self.control = ControlTokens(tokenizer, self.template)
+        self.finder = SpanFinder(
+            lambda m, agp: self._render(m, agp)[0],
+            tokenizer,
+            template_literals(self.template),
+            self.variables,
+        )
 
     # ---------------------------------------------------------------- per dialog
 
     def messages_for(self, dialog: Dialog) -> list[dict[str, str]]:
         """The messages as rendered before any truncation (system prompt injected if configured)."""
-        msgs = [{"role": m.role, "content": m.content} for m in dialog.messages]
+        msgs = message_dicts(dialog.messages, self.cfg, self.template)
         return with_system_prompt(msgs, self.cfg.system_prompt)
 
     def _render(self, messages: list[dict[str, str]], add_generation_prompt: bool = False):
@@ -95,9 +112,7 @@ class DialogRenderer:
         text, spans = self._render(messages)
         if self.marked:
             return text, merge_spans(spans)
-        return text, prefix_spans(
-            lambda m, agp: self._render(m, agp)[0], messages, text, self.tokenizer
-        )
+        return text, self.finder.spans(messages, text)
 
     def _start(self, sample: Sample) -> str | None:
         """Render one sample; returns its text for the batch tokenizer, or None if handled here."""
@@ -130,15 +145,18 @@ class DialogRenderer:
         char_spans = [(unmark(a), unmark(b)) for a, b in spans]
         sample.text, sample.input_ids = text, ids
         sample.assistant_ranges = token_ranges_from_offsets(offsets, char_spans)
-        trained = select_spans(char_spans, self.cfg.train_on, len(text))
+        trained = self._trained(text, char_spans)
         sample.trained_ranges = merge_spans(token_ranges_from_offsets(offsets, trained))
+
+    def _trained(self, text: str, char_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return trained_spans(text, char_spans, self.cfg)
 
     def _finish(self, sample: Sample, enc: Any) -> None:
         """Token ranges from the batch encoding of the sample's text."""
         char_spans = sample.char_spans
         sample.input_ids = enc.ids
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
-        trained = select_spans(char_spans, self.cfg.train_on, len(sample.text))
+        trained = self._trained(sample.text, char_spans)
         sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:

@@ -164,6 +164,15 @@ def compile_template(template: str) -> jinja2.Template:
     return env.from_string(template)
 
 
+@lru_cache(maxsize=32)
+def template_literals(template: str) -> tuple[str, ...]:
+    """Every literal string of a template (its text and string constants), in no particular order."""
+    ast = compile_template(template).environment.parse(template)
+    literals = {n.data for n in ast.find_all(jinja2.nodes.TemplateData)}
+    literals |= {n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)}
+    return tuple(sorted(literals))
+
+
 def template_variables(tokenizer: Any) -> dict[str, Any]:
     """The variables apply_chat_template passes besides messages: the special tokens map."""
     return dict(tokenizer.special_tokens_map)
