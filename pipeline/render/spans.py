@@ -57,8 +57,11 @@ def prefix_spans(
     messages: list[dict[str, str]],
     full: str,
     tokenizer: Any,
+    cue: str = "",
 ) -> list[Span]:
-    """One span per assistant message, by rendering prefixes (see module docstring)."""
+    """One span per assistant message, by rendering prefixes (see module docstring). With the
+    template's generation `cue`, a turn starts after the cue's role header (its first line)."""
+    header = role_header(cue)
     spans: list[Span] = []
     for i, m in enumerate(messages):
         if m["role"] != "assistant":
@@ -71,6 +74,8 @@ def prefix_spans(
         if not full.startswith(start_text):
             raise SpanError(f"turn {i}: the generation prompt is not a prefix of the dialog")
         start = len(start_text)
+        if header != cue and start_text.endswith(cue):  # Qwen3.5's `<think>\n` is trained
+            start += len(header) - len(cue)
         if full.startswith(end_text):
             end = len(end_text)
         else:  # only layout may follow where the two renderings part (Phi-3's final EOS)
@@ -150,11 +155,16 @@ def end_markers(literals: list[str], variables: dict[str, Any]) -> tuple[str, ..
     return tuple(sorted(words, key=len, reverse=True))
 
 
+def role_header(cue: str) -> str:
+    """The generation cue's first line with its newlines (`<|im_start|>assistant\n`)."""
+    return re.match(r"[^\n]*\n+|.*", cue, re.DOTALL).group()
+
+
 def _cue_end(full: str, cue: str, lo: int, hi: int) -> int:
     """Where the turn's role header ends: the cue's first line (`<|im_start|>assistant\n`; what
     follows it, like Qwen3.5's `<think>\n`, is trained as TRL's training variants do), else its
     longest prefix ending a tag (DeepSeek-R1's `<｜Assistant｜>`), found last in full[lo:hi]."""
-    line = re.match(r"[^\n]*\n+|.*", cue, re.DOTALL).group()
+    line = role_header(cue)
     tags = [n for n in range(len(line) - 1, 0, -1) if line[n - 1] in ">]"]
     for n in (len(line), *tags):
         p = full.rfind(line[:n], lo, hi) if line[:n].strip() else -1
@@ -223,9 +233,9 @@ class SpanFinder:
         self._cue: str | None = None
 
     def spans(self, messages: list[dict[str, str]], full: str) -> list[Span]:
+        if self._cue is None:
+            self._cue = generation_cue(self.render)
         try:
-            return prefix_spans(self.render, messages, full, self.tokenizer)
+            return prefix_spans(self.render, messages, full, self.tokenizer, self._cue)
         except SpanError:
-            if self._cue is None:
-                self._cue = generation_cue(self.render)
             return located_spans(self.render, messages, full, self._cue, self.markers)

@@ -1,0 +1,228 @@
+"""Templates that rewrite history (Qwen3, DeepSeek-R1, Nemotron 3, gpt-oss, as shipped in the trl
+wheel) and reasoning content: every ordinary dialog renders, ids equal `apply_chat_template` with
+the original template, the trained text is each turn as that rendering shows it plus its end
+marker, and it equals TRL's generation-tagged variant wherever both render the same text."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import real_data
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from transformers.utils.chat_template_utils import render_jinja_template
+
+from pipeline.config import RenderConfig
+from pipeline.records import Dialog, Message
+from pipeline.render import IGNORE, audit, render_dialogs
+from pipeline.render.dialogs import DialogRenderer
+from pipeline.render.reasoning import message_dicts, split_think
+from pipeline.render.spans import generation_cue
+from pipeline.stage import RejectSink, Report
+
+HISTORY_REWRITING = ["qwen3", "deepseek_r1_distill", "qwen3_5_think", "nemotron_3_nano", "gptoss"]
+
+PIECES = ["\n", "\n\n", "  ", "中文", "你好，世界！", "。", "😀", "{{ x }}", "<b>", "4."]
+TEXT = (
+    st.lists(
+        st.one_of(
+            st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=10),
+            st.sampled_from(PIECES),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+    .map("".join)
+    .filter(lambda s: s.strip())
+)
+REASONING = st.one_of(st.none(), TEXT)
+
+
+@st.composite
+def dialogs(draw, reasoning: bool) -> Dialog:
+    messages = [Message(role="system", content=draw(TEXT))] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(1, 3))):
+        messages.append(Message(role="user", content=draw(TEXT)))
+        answer, thought = draw(TEXT), draw(REASONING) if reasoning else None
+        if thought is not None and draw(st.booleans()):  # inline, as many exports write it
+            messages.append(
+                Message(role="assistant", content=f"<think>\n{thought}\n</think>\n\n{answer}")
+            )
+        else:
+            messages.append(Message(role="assistant", content=answer, reasoning_content=thought))
+    return Dialog(id="h", source="hypothesis", messages=messages)
+
+
+def template(name: str) -> str:
+    return real_data("trl", "trl", "chat_templates", f"{name}.jinja").read_text(encoding="utf-8")
+
+
+def render(dialog: Dialog, cfg: RenderConfig, tok) -> list[dict]:
+    report = Report()
+    rows = list(render_dialogs([dialog], cfg, tok, report, RejectSink(report)))
+    report.check_conservation()
+    assert len(rows) == 1, report.stage("render").examples
+    return rows
+
+
+def variant_agrees(name: str, messages: list[dict], cfg: RenderConfig, tok) -> bool | None:
+    """Our spans against TRL's `{name}_training` generation blocks, when both render the same text
+    (None when they do not): each block is our span plus at most the role header before it (a
+    prefix of the generation cue) and layout whitespace after it."""
+    renderer = DialogRenderer(cfg, tok, template(name))
+    text, spans = renderer._text_and_spans(messages)
+    rendered, blocks = render_jinja_template(
+        [messages],
+        chat_template=template(f"{name}_training"),
+        return_assistant_tokens_mask=True,
+        **tok.special_tokens_map,
+    )
+    if rendered[0] != text:
+        return None
+    cue = generation_cue(lambda m, agp: renderer._render(m, agp)[0])
+    blocks = sorted(b for b in blocks[0] if b[1] > b[0])
+    return len(blocks) == len(spans) and all(
+        a <= s and e <= b and cue.startswith(text[a:s]) and not text[e:b].strip()
+        for (s, e), (a, b) in zip(spans, blocks, strict=True)
+    )
+
+
+@pytest.mark.parametrize("name", HISTORY_REWRITING)
+@pytest.mark.parametrize("reasoning", [False, True])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_history_rewriting_templates_render_exactly(name, reasoning, data, smol_tokenizer):
+    tok = smol_tokenizer
+    dialog = data.draw(dialogs(reasoning))
+    source = template(name)
+    path = real_data("trl", "trl", "chat_templates", f"{name}.jinja")
+    cfg = RenderConfig(template=str(path), max_length=100_000, audit_samples=-1)
+    row = render(dialog, cfg, tok)[0]
+    messages = message_dicts(dialog.messages, cfg, source)
+    ref = tok.apply_chat_template(messages, chat_template=source, tokenize=True, return_dict=True)
+    assert row["input_ids"] == ref["input_ids"]
+    assert audit([dialog], [row], cfg, tok)["passed"] == 1
+    assert variant_agrees(name, messages, cfg, tok) in (None, True)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dialog=dialogs(reasoning=True))
+def test_qwen3_trains_each_answer_and_only_the_last_reasoning(dialog, smol_tokenizer):
+    """Qwen3 at inference drops earlier turns' reasoning: history turns train `answer<|im_end|>`,
+    the last `<think>\\nR\\n</think>\\n\\nanswer<|im_end|>` (R empty when it has none)."""
+    tok = smol_tokenizer
+    # a token joining the header's newline to an answer's leading one is trained (masking.py)
+    assume(not any(m.content[:1].isspace() for m in dialog.messages if m.role == "assistant"))
+    cfg = RenderConfig(template="auto", max_length=100_000)
+    report = Report()
+    rows = list(
+        render_dialogs([dialog], cfg, tok, report, RejectSink(report), template=template("qwen3"))
+    )
+    assert len(rows) == 1
+    trained = [
+        i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != IGNORE
+    ]
+    turns = [
+        m
+        for m in message_dicts(dialog.messages, cfg, template("qwen3"))
+        if m["role"] == "assistant"
+    ]
+    expected = [m["content"] + "<|im_end|>" for m in turns[:-1]]
+    last = turns[-1]
+    think = (last.get("reasoning_content") or "").strip("\n")
+    expected.append(f"<think>\n{think}\n</think>\n\n{last['content'].lstrip(chr(10))}<|im_end|>")
+    assert tok.decode(trained) == "".join(expected)
+
+
+def test_split_think_renders_as_qwen3_splits_it(smol_tokenizer):
+    content = "<think>\nweigh it\n</think>\n\nYes."
+    assert split_think(content) == ("weigh it", "Yes.")
+    assert split_think("no think") == (None, "no think")
+    inline = [{"role": "user", "content": "q"}, {"role": "assistant", "content": content}]
+    apart = [inline[0], {"role": "assistant", "content": "Yes.", "reasoning_content": "weigh it"}]
+    a = smol_tokenizer.apply_chat_template(inline, chat_template=template("qwen3"), tokenize=False)
+    b = smol_tokenizer.apply_chat_template(apart, chat_template=template("qwen3"), tokenize=False)
+    assert a == b
+
+
+def test_think_tags_stay_text_for_templates_without_reasoning():
+    m = [Message(role="user", content="q"), Message(role="assistant", content="<think>x</think>y")]
+    cfg = RenderConfig()
+    assert message_dicts(m, cfg, "{{ messages }}")[1] == {
+        "role": "assistant",
+        "content": "<think>x</think>y",
+    }
+    extract = RenderConfig(think_tags="extract")
+    assert message_dicts(m, extract, "{{ messages }}")[1]["reasoning_content"] == "x"
+    assert (
+        "reasoning_content"
+        not in message_dicts(m, RenderConfig(think_tags="keep"), "reasoning_content")[1]
+    )
+
+
+def test_reasoning_turns_and_train_reasoning(smol_tokenizer):
+    """`reasoning_turns: none` drops every turn's reasoning; `train_reasoning: false` leaves the
+    rendered think block of the last turn untrained while its answer and end marker are trained."""
+    dialog = Dialog(
+        id="r",
+        source="t",
+        messages=[
+            Message(role="user", content="2+2?"),
+            Message(role="assistant", content="4", reasoning_content="add them"),
+        ],
+    )
+    src = template("qwen3")
+    for extra, trained_text in [
+        ({}, "<think>\nadd them\n</think>\n\n4<|im_end|>"),
+        ({"reasoning_turns": "none"}, "<think>\n\n</think>\n\n4<|im_end|>"),
+        ({"train_reasoning": False}, "4<|im_end|>"),
+    ]:
+        cfg = RenderConfig(max_length=100_000, audit_samples=-1, **extra)
+        report = Report()
+        rows = list(
+            render_dialogs([dialog], cfg, smol_tokenizer, report, RejectSink(report), template=src)
+        )
+        ids = [
+            i
+            for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True)
+            if lab != IGNORE
+        ]
+        assert smol_tokenizer.decode(ids) == trained_text, extra
+        assert audit([dialog], rows, cfg, smol_tokenizer, src)["passed"] == 1
+
+
+def test_gptoss_trains_the_end_marker_of_every_turn(smol_tokenizer):
+    dialog = Dialog(
+        id="g",
+        source="t",
+        messages=[
+            Message(role="user", content="Hi"),
+            Message(role="assistant", content="Hello"),
+            Message(role="user", content="Bye"),
+            Message(role="assistant", content="Ciao"),
+        ],
+    )
+    cfg = RenderConfig(max_length=100_000, audit_samples=-1)
+    report = Report()
+    rows = list(
+        render_dialogs(
+            [dialog], cfg, smol_tokenizer, report, RejectSink(report), template=template("gptoss")
+        )
+    )
+    ids = [
+        i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != IGNORE
+    ]
+    # SmolLM2 has no gpt-oss tokens: its `><` token straddles `<|end|>` and the next `<|start|>`
+    assert smol_tokenizer.decode(ids) == (
+        "<|channel|>final<|message|>Hello<|end|><<|channel|>final<|message|>Ciao<|return|>"
+    )
+
+
+def test_message_json_is_unchanged_without_reasoning():
+    m = Message(role="assistant", content="a")
+    assert m.model_dump_json() == '{"role":"assistant","content":"a"}'
+    r = Message(role="assistant", content="a", reasoning_content="b")
+    assert Message.model_validate_json(r.model_dump_json()) == r
