@@ -9,14 +9,12 @@ import pytest
 from conftest import real_data
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from transformers.utils.chat_template_utils import render_jinja_template
+from test_render_trl_templates import variant_agrees
 
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog, Message
 from pipeline.render import IGNORE, audit, render_dialogs
-from pipeline.render.dialogs import DialogRenderer
 from pipeline.render.reasoning import message_dicts, split_think
-from pipeline.render.spans import generation_cue
 from pipeline.stage import RejectSink, Report
 
 HISTORY_REWRITING = ["qwen3", "deepseek_r1_distill", "qwen3_5_think", "nemotron_3_nano", "gptoss"]
@@ -62,28 +60,6 @@ def render(dialog: Dialog, cfg: RenderConfig, tok) -> list[dict]:
     report.check_conservation()
     assert len(rows) == 1, report.stage("render").examples
     return rows
-
-
-def variant_agrees(name: str, messages: list[dict], cfg: RenderConfig, tok) -> bool | None:
-    """Our spans against TRL's `{name}_training` generation blocks, when both render the same text
-    (None when they do not): each block is our span plus at most the role header before it (a
-    prefix of the generation cue) and layout whitespace after it."""
-    renderer = DialogRenderer(cfg, tok, template(name))
-    text, spans = renderer._text_and_spans(messages)
-    rendered, blocks = render_jinja_template(
-        [messages],
-        chat_template=template(f"{name}_training"),
-        return_assistant_tokens_mask=True,
-        **tok.special_tokens_map,
-    )
-    if rendered[0] != text:
-        return None
-    cue = generation_cue(lambda m, agp: renderer._render(m, agp)[0])
-    blocks = sorted(b for b in blocks[0] if b[1] > b[0])
-    return len(blocks) == len(spans) and all(
-        a <= s and e <= b and cue.startswith(text[a:s]) and not text[e:b].strip()
-        for (s, e), (a, b) in zip(spans, blocks, strict=True)
-    )
 
 
 @pytest.mark.parametrize("name", HISTORY_REWRITING)
