@@ -67,7 +67,8 @@ def variant_agrees(name: str, messages: list[dict], cfg: RenderConfig, tok) -> b
 
     A block may hold, besides our span, part of the generation cue before it (DeepSeek's and
     gpt-oss's variants include the role header) and layout whitespace after it. Where the variant
-    renders another text (Qwen3's keeps every turn's think block), the last turns are compared."""
+    renders another text (Qwen3's keeps every turn's think block), the last turns are compared
+    if they render alike."""
     if not (TRL / f"{name}_training.jinja").is_file():
         return None
     renderer = DialogRenderer(cfg, tok, template(name))
@@ -85,6 +86,8 @@ def variant_agrees(name: str, messages: list[dict], cfg: RenderConfig, tok) -> b
     pairs = list(zip(spans, blocks, strict=True))
     if vtext != text:
         pairs = pairs[-1:]
+        if not vtext.endswith(text[pairs[0][0][0] :]):
+            return None  # the last turn renders differently too (DeepSeek-R1 drops reasoning)
     for (s, e), (a, b) in pairs:
         ours, theirs = text[s:e], vtext[a:b].rstrip()
         theirs = theirs.removesuffix(UNMARKED_END.get(name, "\0"))
