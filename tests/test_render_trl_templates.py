@@ -85,8 +85,9 @@ def variant_agrees(name: str, messages: list[dict], cfg: RenderConfig, tok) -> b
         return False
     pairs = list(zip(spans, blocks, strict=True))
     if vtext != text:
+        tail = text[spans[-2][1] if len(spans) > 1 else 0 :]  # the last user turn and answer
         pairs = pairs[-1:]
-        if not vtext.endswith(text[pairs[0][0][0] :]):
+        if not vtext.endswith(tail):
             return None  # the last turn renders differently too (DeepSeek-R1 drops reasoning)
     for (s, e), (a, b) in pairs:
         ours, theirs = text[s:e], vtext[a:b].rstrip()
