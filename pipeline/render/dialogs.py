@@ -26,6 +26,7 @@ from pipeline.render.templates import (
     has_generation_markers,
     load_chat_template,
     render_chat,
+    shipped_equivalent,
     template_literals,
     template_variables,
 )
@@ -88,7 +89,13 @@ class DialogRenderer:
         self.template = template or load_chat_template(cfg.template, tokenizer)
         self.max_length = max_length or cfg.max_length
         self.variables = template_variables(tokenizer)
-        self.marked = has_generation_markers(self.template)
+        # a template without generation blocks that renders as a shipped tagged one is rendered
+        # through that one: its blocks give the spans with no extra rendering
+        self.equivalent = shipped_equivalent(self.template, self.variables)
+        self.spans_template = (
+            load_chat_template(self.equivalent, None) if self.equivalent else self.template
+        )
+        self.marked = has_generation_markers(self.spans_template)
         self.control = ControlTokens(tokenizer, self.template)
         self.finder = SpanFinder(
             lambda m, agp: self._render(m, agp)[0],
@@ -105,7 +112,7 @@ class DialogRenderer:
         return with_system_prompt(msgs, self.cfg.system_prompt)
 
     def _render(self, messages: list[dict[str, str]], add_generation_prompt: bool = False):
-        return render_chat(self.template, messages, self.variables, add_generation_prompt)
+        return render_chat(self.spans_template, messages, self.variables, add_generation_prompt)
 
     def _text_and_spans(self, messages: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
         """Rendered text and one char span per assistant turn."""
@@ -266,6 +273,8 @@ def render_dialogs(
     go to `sink`; counts to `report` under stage "render"."""
     renderer = DialogRenderer(cfg, tokenizer, template, max_length)
     stats = report.stage(STAGE)
+    if renderer.equivalent:
+        stats.notes["rendered_with"] = f"{renderer.equivalent} (renders as the given template)"
     for batch in _batches(dialogs, cfg.batch_size):
         stats.seen += len(batch)
         rows = renderer.run_batch(batch, sink)

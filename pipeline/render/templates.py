@@ -199,3 +199,55 @@ def render_chat(
             blocks.append(block)
             state["length"] += len(block)
     return "".join(blocks), state["spans"]
+
+
+# ---------------------------------------------------------------- recognising a tokenizer's template
+
+_PROBES: list[list[dict[str, str]]] = [
+    [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+    [
+        {"role": "system", "content": " Be brief.\n"},
+        {"role": "user", "content": "\n2+2? "},
+        {"role": "assistant", "content": "4"},
+        {"role": "user", "content": "  And 3+3?\n"},
+        {"role": "assistant", "content": " 6 \n"},
+    ],
+    [
+        {"role": "user", "content": "你好"},
+        {"role": "assistant", "content": "你好！", "reasoning_content": "想一想"},
+        {"role": "user", "content": "再见"},
+        {"role": "assistant", "content": "<think>\n要走了\n</think>\n\n再见。"},
+    ],
+]
+
+
+def _probe(template: str, variables: dict[str, Any]) -> list[str]:
+    """The template's renderings of the probe dialogs, finished and prompted (an error is a value)."""
+    out = []
+    for probe in _PROBES:
+        for messages, agp in ((probe, False), (probe[:-1], True)):
+            try:
+                out.append(render_chat(template, messages, variables, agp)[0])
+            except Exception as e:  # a template refusing a probe is part of what it does
+                out.append(f"error: {type(e).__name__}")
+    return out
+
+
+@lru_cache(maxsize=16)
+def _shipped_equivalent(template: str, variables_json: str) -> str | None:
+    variables = json.loads(variables_json)
+    target = _probe(template, variables)
+    for name in shipped_templates():
+        shipped = (TEMPLATES_DIR / f"{name}.jinja").read_text(encoding="utf-8")
+        if _probe(shipped, variables) == target:
+            return name
+    return None
+
+
+def shipped_equivalent(template: str, variables: dict[str, Any]) -> str | None:
+    """The shipped generation-tagged template rendering as `template` does on probe dialogs (by
+    output, not by name: the Qwen3 or DeepSeek-R1 template of any checkpoint), or None. The audit
+    still compares the result with `template` itself through `apply_chat_template`."""
+    if has_generation_markers(template):
+        return None
+    return _shipped_equivalent(template, json.dumps(variables, sort_keys=True, default=str))
