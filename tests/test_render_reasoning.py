@@ -202,3 +202,26 @@ def test_message_json_is_unchanged_without_reasoning():
     assert m.model_dump_json() == '{"role":"assistant","content":"a"}'
     r = Message(role="assistant", content="a", reasoning_content="b")
     assert Message.model_validate_json(r.model_dump_json()) == r
+
+
+def test_gptoss_without_reasoning_trains_only_the_final_channel(smol_tokenizer):
+    dialog = Dialog(
+        id="g",
+        source="t",
+        messages=[
+            Message(role="user", content="2+2?"),
+            Message(role="assistant", content="4", reasoning_content="add"),
+        ],
+    )
+    cfg = RenderConfig(max_length=100_000, audit_samples=-1, train_reasoning=False)
+    report = Report()
+    src = template("gptoss")
+    rows = list(
+        render_dialogs([dialog], cfg, smol_tokenizer, report, RejectSink(report), template=src)
+    )
+    ids = [
+        i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != IGNORE
+    ]
+    assert smol_tokenizer.decode(ids) == "4<|return|>"
+    assert "<|channel|>analysis<|message|>add" in smol_tokenizer.decode(rows[0]["input_ids"])
+    assert audit([dialog], rows, cfg, smol_tokenizer, src)["passed"] == 1

@@ -16,7 +16,8 @@ from pipeline.records import Message
 from pipeline.render.templates import Span
 
 THINK = re.compile(r"\s*<think>(.*?)</think>(.*)", re.DOTALL)
-THINK_END = "</think>"
+# where a turn's reasoning ends and its answer starts: a think block, or gpt-oss's final channel
+ANSWER_STARTS = ("</think>", "<|channel|>final<|message|>")
 
 
 THINKING = re.compile(r"message\.thinking|message\[.thinking.\]")
@@ -58,13 +59,14 @@ def message_dicts(
 
 
 def answer_spans(text: str, spans: list[Span]) -> list[Span]:
-    """Each span without its rendered think block: from after its last `</think>` and the layout
-    whitespace that follows it (spans without one are unchanged)."""
+    """Each span without its rendered reasoning: from after its last `</think>` (or gpt-oss's
+    final-channel header) and the layout whitespace after it (spans without one are unchanged)."""
     out = []
     for a, b in spans:
-        k = text.rfind(THINK_END, a, b)
+        ends = [(text.rfind(t, a, b), t) for t in ANSWER_STARTS]
+        k, tag = max(ends)
         if k >= 0:
-            a = k + len(THINK_END)
+            a = k + len(tag)
             while a < b and text[a].isspace():
                 a += 1
         if b > a:
