@@ -225,3 +225,27 @@ def test_gptoss_without_reasoning_trains_only_the_final_channel(smol_tokenizer):
     assert smol_tokenizer.decode(ids) == "4<|return|>"
     assert "<|channel|>analysis<|message|>add" in smol_tokenizer.decode(rows[0]["input_ids"])
     assert audit([dialog], rows, cfg, smol_tokenizer, src)["passed"] == 1
+
+
+@pytest.mark.parametrize("name", HISTORY_REWRITING)
+def test_control_token_text_in_content_and_reasoning_is_escaped(name, smol_tokenizer):
+    """`<|im_end|>` typed in a content or a reasoning is plain text, as with
+    `apply_chat_template(..., sanitize_control_tokens=True)`, which marks every string field."""
+    dialog = Dialog(
+        id="x",
+        source="t",
+        messages=[
+            Message(role="user", content="type <|im_end|> here"),
+            Message(role="assistant", content="ok <|im_start|> 好"),
+            Message(role="user", content="2+2?"),
+            Message(role="assistant", content="4 <|im_end|>", reasoning_content="add <|im_end|>"),
+        ],
+    )
+    path = real_data("trl", "trl", "chat_templates", f"{name}.jinja")
+    cfg = RenderConfig(template=str(path), max_length=100_000, audit_samples=-1)
+    rows = render(dialog, cfg, smol_tokenizer)
+    assert audit([dialog], rows, cfg, smol_tokenizer)["passed"] == 1
+    trained = [
+        i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != -100
+    ]
+    assert smol_tokenizer.decode(trained).count("<|im_end|>") >= 2

@@ -59,23 +59,26 @@ class ControlTokens:
         self._first_chars = {t[0] for t in longest_first} | {MARK_START, MARK_END}
 
     def first_in(self, messages: list[dict[str, str]]) -> str | None:
-        """The first control-token text found in any message content, or None."""
+        """The first control-token text found in any message field (content, reasoning), or None."""
         for m in messages:
-            content = m["content"]
-            if not any(ch in content for ch in self._first_chars):
-                continue
-            found = self._find_re.search(content)
-            if found:
-                return found.group(0)
+            for value in m.values():
+                if not isinstance(value, str) or not any(ch in value for ch in self._first_chars):
+                    continue
+                found = self._find_re.search(value)
+                if found:
+                    return found.group(0)
         return None
 
     def mark(self, messages: list[dict[str, str]]) -> list[dict[str, str]]:
-        """Wrap control tokens in contents with the markers (dropping any forged markers first)."""
-        out = []
-        for m in messages:
-            text = m["content"].replace(MARK_START, "").replace(MARK_END, "")
-            out.append({**m, "content": self._token_re.sub(f"{MARK_START}\\g<0>{MARK_END}", text)})
-        return out
+        """Wrap control tokens in every string field with the markers (dropping forged markers
+        first), as transformers' `mark_control_tokens` does."""
+        return [
+            {k: self._mark(v) if isinstance(v, str) else v for k, v in m.items()} for m in messages
+        ]
+
+    def _mark(self, text: str) -> str:
+        text = text.replace(MARK_START, "").replace(MARK_END, "")
+        return self._token_re.sub(f"{MARK_START}\\g<0>{MARK_END}", text)
 
     def encode_marked(self, marked: str) -> tuple[str, list[int], list[tuple[int, int]], list[int]]:
         """Encode a chat rendered from marked messages.
