@@ -248,4 +248,4 @@ def test_control_token_text_in_content_and_reasoning_is_escaped(name, smol_token
     trained = [
         i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != -100
     ]
-    assert smol_tokenizer.decode(trained).count("<|im_end|>") >= 2
+    assert "4 <|im_end|>" in smol_tokenizer.decode(trained)
