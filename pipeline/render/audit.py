@@ -8,7 +8,8 @@ For each audited row (the first `audit_samples`, all if -1):
 3. labels: the tokens overlapping the expected spans, and tokens come from the tokenizer's own
    offsets. The spans are derived through transformers, not our renderer: its own
    `{% generation %}` tracker when the template has markers, otherwise by rendering prefixes
-   with `apply_chat_template` (see spans.py);
+   with `apply_chat_template`, or one marked rendering for templates that rewrite history (see
+   spans.py); a template rendered through a shipped equivalent is checked against itself;
 4. decode: every trained run decodes to its span text (assistant content + end marker), plus at
    most the partial template token at its edges (counted in `edge_chars`).
 """

@@ -129,7 +129,7 @@ class DialogRenderer:
                 return None
             sample.text, spans = self._text_and_spans(sample.messages)
         except SpanError as e:
-            sample.error = ("template_not_prefix_stable", str(e))
+            sample.error = ("assistant_spans_not_found", str(e))
             return None
         except UnescapableTokenError as e:
             sample.error = ("special_token_text", str(e))

@@ -1,14 +1,17 @@
 """Which characters of a rendered dialog are trained: one span per assistant turn.
 
-A span is the assistant content plus its end-of-turn marker (`<|im_end|>`, `<|eot_id|>`, `</s>`,
-`<end_of_turn>`, ...), exactly as the template renders them. Two ways to find it:
+A span is the assistant turn as the rendering shows it after its role header (content, and a think
+block where the template writes one) plus its end-of-turn marker (`<|im_end|>`, `<|eot_id|>`,
+`</s>`, `<end_of_turn>`, ...). Three ways to find it:
 - the template marks it with `{% generation %}` (all shipped templates): the tracked block spans;
 - otherwise (e.g. a tokenizer's own template via `auto`), by rendering prefixes: turn i starts
-  where `render(messages[:i], add_generation_prompt=True)` ends and ends where
-  `render(messages[:i+1])` stops agreeing with the full rendering, minus trailing whitespace
-  (the newline after `<|im_end|>` is template layout, never generated).
-Shipped templates put exactly that text in their generation blocks, so both ways agree; the
-audit derives spans the second way through `apply_chat_template` and compares.
+  where `render(messages[:i], add_generation_prompt=True)` ends (after the cue's role header)
+  and ends where `render(messages[:i+1])` stops agreeing with the full rendering, minus trailing
+  whitespace (the newline after `<|im_end|>` is template layout, never generated);
+- for templates that render a turn differently once it is no longer last (Qwen3, DeepSeek-R1,
+  gpt-oss, Nemotron 3), by one marked rendering (see `located_spans`).
+Shipped templates put exactly that text in their generation blocks, so the ways agree; the audit
+derives spans the second or third way through `apply_chat_template` and compares.
 """
 
 from __future__ import annotations
