@@ -21,6 +21,7 @@ from pipeline.render import audit, render_dialogs
 from pipeline.render.dialogs import DialogRenderer
 from pipeline.render.reasoning import message_dicts
 from pipeline.render.spans import generation_cue, merge_spans
+from pipeline.render.templates import has_generation_markers
 from pipeline.sharegpt import iter_dialogs
 from pipeline.stage import RejectSink, Report
 
@@ -115,6 +116,19 @@ def check_template(name: str, dialogs: tuple[Dialog, ...], tok) -> None:
             messages, chat_template=template(name), tokenize=True, return_dict=True
         )
         assert row["input_ids"] == ref["input_ids"]
+    if has_generation_markers(template(name)):  # labels are transformers' own assistant mask
+        for row in rows:
+            messages = message_dicts(by_id[row["id"]].messages, cfg, template(name))
+            ref = tok.apply_chat_template(
+                messages,
+                chat_template=template(name),
+                tokenize=True,
+                return_dict=True,
+                return_assistant_tokens_mask=True,
+            )
+            assert [lab != -100 for lab in row["labels"]] == [
+                bool(m) for m in ref["assistant_masks"]
+            ]
     agree = [
         variant_agrees(name, message_dicts(by_id[r["id"]].messages, cfg, template(name)), cfg, tok)
         for r in rows
