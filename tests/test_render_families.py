@@ -1,6 +1,6 @@
 """Shipped templates for the families users ask for (Qwen2.5, Qwen3, DeepSeek-R1 distills, Gemma 3;
 Llama 3, Phi-3, Mistral and ChatML are in test_render_templates.py), each against its original in
-the trl wheel: the same text as `apply_chat_template` with the original for random dialogs (with
+the trl wheel (Llama 3.1 and 3.2/3.3 too): the same text as `apply_chat_template` with the original for random dialogs (with
 and without reasoning, with and without a generation prompt), and generation blocks equal to the
 spans found in the original's own rendering through transformers (two independent derivations)."""
 
@@ -24,6 +24,8 @@ FAMILIES = {
     "qwen3": "qwen3",
     "deepseek_r1": "deepseek_r1_distill",
     "gemma3": "gemma3",
+    "llama3_1": "llama3_1",
+    "llama3_2": "llama3_2",
 }
 
 

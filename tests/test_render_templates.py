@@ -17,6 +17,8 @@ SHIPPED = [
     "gemma3",
     "llama2",
     "llama3",
+    "llama3_1",
+    "llama3_2",
     "mistral",
     "phi3",
     "plain",

@@ -89,13 +89,11 @@ class DialogRenderer:
         self.template = template or load_chat_template(cfg.template, tokenizer)
         self.max_length = max_length or cfg.max_length
         self.variables = template_variables(tokenizer)
-        # a template without generation blocks that renders as a shipped tagged one is rendered
-        # through that one: its blocks give the spans with no extra rendering
+        # a template without generation blocks that renders as a shipped tagged one (on probe
+        # dialogs) takes its spans from that one's blocks, once both render a dialog alike
         self.equivalent = shipped_equivalent(self.template, self.variables)
-        self.spans_template = (
-            load_chat_template(self.equivalent, None) if self.equivalent else self.template
-        )
-        self.marked = has_generation_markers(self.spans_template)
+        self.tagged = load_chat_template(self.equivalent, None) if self.equivalent else None
+        self.marked = has_generation_markers(self.template)
         self.control = ControlTokens(tokenizer, self.template)
         self.finder = SpanFinder(
             lambda m, agp: self._render(m, agp)[0],
@@ -112,13 +110,17 @@ class DialogRenderer:
         return with_system_prompt(msgs, self.cfg.system_prompt)
 
     def _render(self, messages: list[dict[str, str]], add_generation_prompt: bool = False):
-        return render_chat(self.spans_template, messages, self.variables, add_generation_prompt)
+        return render_chat(self.template, messages, self.variables, add_generation_prompt)
 
     def _text_and_spans(self, messages: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
         """Rendered text and one char span per assistant turn."""
         text, spans = self._render(messages)
         if self.marked:
             return text, merge_spans(spans)
+        if self.tagged is not None:
+            tagged, blocks = render_chat(self.tagged, messages, self.variables)
+            if tagged == text:
+                return text, merge_spans(blocks)
         return text, self.finder.spans(messages, text)
 
     def _start(self, sample: Sample) -> str | None:
@@ -274,7 +276,9 @@ def render_dialogs(
     renderer = DialogRenderer(cfg, tokenizer, template, max_length)
     stats = report.stage(STAGE)
     if renderer.equivalent:
-        stats.notes["rendered_with"] = f"{renderer.equivalent} (renders as the given template)"
+        stats.notes["rendered_with"] = (
+            f"{renderer.equivalent} (renders as the given template; compared on every dialog)"
+        )
     for batch in _batches(dialogs, cfg.batch_size):
         stats.seen += len(batch)
         rows = renderer.run_batch(batch, sink)

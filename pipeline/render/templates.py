@@ -218,6 +218,11 @@ _PROBES: list[list[dict[str, str]]] = [
         {"role": "user", "content": "再见"},
         {"role": "assistant", "content": "<think>\n要走了\n</think>\n\n再见。"},
     ],
+    [
+        {"role": "system", "content": ""},
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": ""},
+    ],
 ]
 
 
@@ -246,8 +251,8 @@ def _shipped_equivalent(template: str, variables_json: str) -> str | None:
 
 def shipped_equivalent(template: str, variables: dict[str, Any]) -> str | None:
     """The shipped generation-tagged template rendering as `template` does on probe dialogs (by
-    output, not by name: the Qwen3 or DeepSeek-R1 template of any checkpoint), or None. The audit
-    still compares the result with `template` itself through `apply_chat_template`."""
+    output, not by name: the Qwen3 or DeepSeek-R1 template of any checkpoint), or None. Its blocks
+    are used for a dialog only when both render that dialog alike."""
     if has_generation_markers(template):
         return None
     return _shipped_equivalent(template, json.dumps(variables, sort_keys=True, default=str))
