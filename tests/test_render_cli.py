@@ -95,3 +95,27 @@ def test_render_without_config_or_tokenizer_is_one_line_error(tmp_path, capsys):
     write_records(inp)
     assert main(["render", str(inp), "-o", str(tmp_path / "o.parquet")]) == 2
     assert "--tokenizer" in capsys.readouterr().err
+
+
+def test_render_cli_passes_reasoning_to_a_reasoning_template(tmp_path, smol_tokenizer):
+    """A record's reasoning_content (or an inline think block) reaches Qwen3's template; the last
+    turn trains it, the earlier one only its answer, as Qwen3 renders them."""
+    inp, out = tmp_path / "in.jsonl", tmp_path / "tokens.parquet"
+    record = {
+        "id": "r",
+        "source": "t",
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "<think>\ngreet\n</think>\n\nHello"},
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "4", "reasoning_content": "add"},
+        ],
+    }
+    inp.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    args = ["render", str(inp), "--template", "qwen3", "--tokenizer", "smollm2-135m-instruct"]
+    assert main([*args, "-o", str(out)]) == 0
+    row = pq.read_table(out).to_pylist()[0]
+    trained = [i for i, lab in zip(row["input_ids"], row["labels"], strict=True) if lab != -100]
+    assert smol_tokenizer.decode(trained) == (
+        "Hello<|im_end|><think>\nadd\n</think>\n\n4<|im_end|>"
+    )
