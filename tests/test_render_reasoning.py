@@ -249,3 +249,23 @@ def test_control_token_text_in_content_and_reasoning_is_escaped(name, smol_token
         i for i, lab in zip(rows[0]["input_ids"], rows[0]["labels"], strict=True) if lab != -100
     ]
     assert "4 <|im_end|>" in smol_tokenizer.decode(trained)
+
+
+def test_clean_keeps_a_turns_reasoning_when_it_rewrites_the_content():
+    """Normalizing or stripping a content must not drop the reasoning kept beside it."""
+    from pipeline.clean import clean
+    from pipeline.config import CleanConfig
+
+    dialog = Dialog(
+        id="c",
+        source="t",
+        messages=[
+            Message(role="user", content="Cafe\u0301?"),
+            Message(role="assistant", content="Cafe\u0301!", reasoning_content="accent"),
+        ],
+    )
+    report = Report()
+    with RejectSink(report) as sink:
+        out = list(clean([dialog], CleanConfig(), report, sink))
+    assert out[0].messages[1].content == "Café!"  # NFC applied to the content
+    assert out[0].messages[1].reasoning_content == "accent"
