@@ -154,18 +154,15 @@ class DialogRenderer:
         char_spans = [(unmark(a), unmark(b)) for a, b in spans]
         sample.text, sample.input_ids = text, ids
         sample.assistant_ranges = token_ranges_from_offsets(offsets, char_spans)
-        trained = self._trained(text, char_spans)
+        trained = trained_spans(text, char_spans, self.cfg)
         sample.trained_ranges = merge_spans(token_ranges_from_offsets(offsets, trained))
-
-    def _trained(self, text: str, char_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        return trained_spans(text, char_spans, self.cfg)
 
     def _finish(self, sample: Sample, enc: Any) -> None:
         """Token ranges from the batch encoding of the sample's text."""
         char_spans = sample.char_spans
         sample.input_ids = enc.ids
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
-        trained = self._trained(sample.text, char_spans)
+        trained = trained_spans(sample.text, char_spans, self.cfg)
         sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
