@@ -269,3 +269,21 @@ def test_clean_keeps_a_turns_reasoning_when_it_rewrites_the_content():
         out = list(clean([dialog], CleanConfig(), report, sink))
     assert out[0].messages[1].content == "Café!"  # NFC applied to the content
     assert out[0].messages[1].reasoning_content == "accent"
+
+
+@pytest.mark.parametrize("name", ["qwen3", "qwen3_5_think", "gptoss"])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dialog=dialogs(reasoning=True), max_length=st.sampled_from([48, 80, 140]))
+def test_dropped_turns_keep_exact_spans(name, dialog, max_length, smol_tokenizer):
+    """`truncation: drop_turns` on templates that rewrite history: a kept row is the dialog
+    without its first turns, rendered and masked exactly as the audit derives it."""
+    path = real_data("trl", "trl", "chat_templates", f"{name}.jinja")
+    cfg = RenderConfig(template=str(path), max_length=max_length, audit_samples=-1)
+    report = Report()
+    rows = list(render_dialogs([dialog], cfg, smol_tokenizer, report, RejectSink(report)))
+    report.check_conservation()
+    assert set(report.stage("render").rejected) <= {"too_long"}
+    assert all(len(r["input_ids"]) <= max_length for r in rows)
+    assert audit([dialog], rows, cfg, smol_tokenizer)["passed"] == len(rows)
