@@ -287,3 +287,18 @@ def test_dropped_turns_keep_exact_spans(name, dialog, max_length, smol_tokenizer
     assert set(report.stage("render").rejected) <= {"too_long"}
     assert all(len(r["input_ids"]) <= max_length for r in rows)
     assert audit([dialog], rows, cfg, smol_tokenizer)["passed"] == len(rows)
+
+
+def test_reasoning_a_template_does_not_read_is_counted(smol_tokenizer):
+    dialog = Dialog(
+        id="n",
+        source="t",
+        messages=[
+            Message(role="user", content="2+2?"),
+            Message(role="assistant", content="4", reasoning_content="add"),
+        ],
+    )
+    report = Report()
+    cfg = RenderConfig(template="chatml", max_length=1000)
+    list(render_dialogs([dialog], cfg, smol_tokenizer, report, RejectSink(report)))
+    assert report.stage("render").notes["reasoning_not_read_by_template"] == 1

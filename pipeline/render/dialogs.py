@@ -20,7 +20,7 @@ from pipeline.render.masking import (
     token_ranges_from_encoding,
     token_ranges_from_offsets,
 )
-from pipeline.render.reasoning import answer_spans, message_dicts
+from pipeline.render.reasoning import answer_spans, message_dicts, reasoning_key
 from pipeline.render.spans import SpanError, SpanFinder, merge_spans, select_spans
 from pipeline.render.templates import (
     has_generation_markers,
@@ -276,8 +276,15 @@ def render_dialogs(
         stats.notes["rendered_with"] = (
             f"{renderer.equivalent} (renders as the given template; compared on every dialog)"
         )
+    reads_reasoning = reasoning_key(renderer.template) is not None
     for batch in _batches(dialogs, cfg.batch_size):
         stats.seen += len(batch)
+        if not reads_reasoning:  # say so when a template drops the reasoning records carry
+            unread = sum(m.reasoning_content is not None for d in batch for m in d.messages)
+            if unread:
+                stats.notes["reasoning_not_read_by_template"] = (
+                    stats.notes.get("reasoning_not_read_by_template", 0) + unread
+                )
         rows = renderer.run_batch(batch, sink)
         stats.kept += len(rows)
         yield from rows
