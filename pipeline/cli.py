@@ -57,16 +57,15 @@ def cmd_clean(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
+    from pipeline.config import load_config
     from pipeline.render import render_file
+    from pipeline.render.files import render_settings
 
-    report = render_file(
-        Path(args.input),
-        Path(args.output),
-        template=args.template,
-        tokenizer=args.tokenizer,
-        max_length=args.max_length,
-        train_on=args.train_on,
+    run = load_config(args.config, args.overrides) if args.config or args.overrides else None
+    cfg, tokenizer, max_length = render_settings(
+        run, args.template, args.tokenizer, args.max_length, args.train_on
     )
+    report = render_file(Path(args.input), Path(args.output), cfg, tokenizer, max_length)
     console.print(report.table("render"))
     console.print(f"tokens -> {args.output}")
 
@@ -127,13 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("render", help="records JSONL -> input_ids/labels Parquet (no packing)")
     p.add_argument("input")
-    p.add_argument("--template", default="auto", help="shipped name, auto, or a .jinja path")
-    p.add_argument("--tokenizer", required=True, help="model folder, .gguf, or alias")
+    _add_config_args(p, required=False)  # the render section prepare uses; flags override it
+    p.add_argument("--template", default=None, help="shipped name, auto, or a .jinja path")
+    p.add_argument("--tokenizer", default=None, help="model folder, .gguf, or alias")
     p.add_argument("--max-length", type=int, default=None)
     p.add_argument(
-        "--train-on",
-        default="all_assistant",
-        choices=["all_assistant", "last_assistant", "everything"],
+        "--train-on", default=None, choices=["all_assistant", "last_assistant", "everything"]
     )
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_render)

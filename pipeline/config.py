@@ -201,6 +201,19 @@ class RenderConfig(Strict):
     train_on: Literal["all_assistant", "last_assistant", "everything"] = "all_assistant"
     system_prompt: str | None = Field(None, description="injected when a dialog has none")
     special_tokens_in_content: Literal["escape", "reject", "allow"] = "escape"
+    think_tags: Literal["auto", "extract", "keep"] = Field(
+        "auto",
+        description="an assistant content opening with <think>...</think>: move it to "
+        "reasoning_content (auto: when the template reads reasoning_content) or keep it as text",
+    )
+    reasoning_turns: Literal["template", "last", "none"] = Field(
+        "template",
+        description="which assistant turns pass their reasoning to the template: all (the "
+        "template decides, as at inference), only the last, or none",
+    )
+    train_reasoning: bool = Field(
+        True, description="train the rendered <think> block of a trained turn, or only its answer"
+    )
     audit_samples: int = Field(
         200, ge=-1, description="rows checked against apply_chat_template; -1: all, 0: off"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -18,6 +18,14 @@ class Message(BaseModel):
     # An assistant turn's reasoning kept apart from its answer (Qwen3/DeepSeek-R1 templates take it
     # as `reasoning_content`); None when the turn has none.
     reasoning_content: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_reasoning(self, handler: Any) -> dict[str, Any]:
+        # Records without reasoning serialize exactly as before the field existed.
+        data = handler(self)
+        if data.get("reasoning_content") is None:
+            data.pop("reasoning_content", None)
+        return data
 
 
 class Dialog(BaseModel):

@@ -17,6 +17,7 @@ from pipeline.render import (
     audit_or_raise,
     render_dialogs,
     render_file,
+    render_settings,
     tokenize_documents,
 )
 from pipeline.render.masking import labels_for_encoding, labels_for_offsets
@@ -293,7 +294,8 @@ def test_render_file_writes_parquet_and_rejects(tmp_path):
     ]
     inp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "tokens.parquet"
-    report = render_file(inp, out, "chatml", "smollm2-135m-instruct", None, "all_assistant")
+    cfg, tok, max_length = render_settings(None, "chatml", "smollm2-135m-instruct")
+    report = render_file(inp, out, cfg, tok, max_length)
     table = pq.read_table(out).to_pylist()
     assert [r["id"] for r in table] == ["d1"]
     assert {"id", "source", "input_ids", "labels"} <= set(table[0])

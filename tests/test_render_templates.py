@@ -9,7 +9,23 @@ from pipeline.errors import UserError
 from pipeline.render import load_chat_template, render_chat, shipped_templates
 from pipeline.render.templates import has_generation_markers, template_variables
 
-SHIPPED = ["alpaca", "chatml", "gemma", "llama2", "llama3", "mistral", "phi3", "plain", "vicuna"]
+SHIPPED = [
+    "alpaca",
+    "chatml",
+    "deepseek_r1",
+    "gemma",
+    "gemma3",
+    "llama2",
+    "llama3",
+    "llama3_1",
+    "llama3_2",
+    "mistral",
+    "phi3",
+    "plain",
+    "qwen2_5",
+    "qwen3",
+    "vicuna",
+]
 
 DIALOG = [
     {"role": "user", "content": "What is 2+2?"},

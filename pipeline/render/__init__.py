@@ -8,7 +8,7 @@ rendering prefixes), tokenize the batch once, and label the tokens overlapping t
 from pipeline.render.audit import audit, audit_or_raise
 from pipeline.render.dialogs import DialogRenderer, render_dialogs
 from pipeline.render.documents import tokenize_documents
-from pipeline.render.files import render_file
+from pipeline.render.files import render_file, render_settings
 from pipeline.render.masking import IGNORE
 from pipeline.render.templates import load_chat_template, render_chat, shipped_templates
 
@@ -21,6 +21,7 @@ __all__ = [
     "render_chat",
     "render_dialogs",
     "render_file",
+    "render_settings",
     "shipped_templates",
     "tokenize_documents",
 ]

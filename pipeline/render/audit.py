@@ -8,7 +8,8 @@ For each audited row (the first `audit_samples`, all if -1):
 3. labels: the tokens overlapping the expected spans, and tokens come from the tokenizer's own
    offsets. The spans are derived through transformers, not our renderer: its own
    `{% generation %}` tracker when the template has markers, otherwise by rendering prefixes
-   with `apply_chat_template` (see spans.py);
+   with `apply_chat_template`, or one marked rendering for templates that rewrite history (see
+   spans.py); a template rendered through a shipped equivalent is checked against itself;
 4. decode: every trained run decodes to its span text (assistant content + end marker), plus at
    most the partial template token at its edges (counted in `edge_chars`).
 """
@@ -24,13 +25,15 @@ from pipeline.config import RenderConfig
 from pipeline.errors import UserError
 from pipeline.records import Dialog
 from pipeline.render.control import ControlTokens
-from pipeline.render.dialogs import with_system_prompt
+from pipeline.render.dialogs import trained_spans, with_system_prompt
 from pipeline.render.masking import IGNORE, labels_for_offsets
-from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
+from pipeline.render.reasoning import message_dicts
+from pipeline.render.spans import SpanError, SpanFinder, merge_spans
 from pipeline.render.templates import (
     has_generation_markers,
     load_chat_template,
     render_chat,
+    template_literals,
     template_variables,
 )
 from pipeline.render.truncation import cut_messages
@@ -46,6 +49,9 @@ class _Reference:
         self.sanitize = escape and "sanitize_control_tokens" in params
         self.control = ControlTokens(tokenizer, template)
         self.marked = has_generation_markers(template)
+        self.finder = SpanFinder(
+            self.text, tokenizer, template_literals(template), dict(tokenizer.special_tokens_map)
+        )
 
     def text(self, messages: list[dict[str, str]], add_generation_prompt: bool = False) -> str:
         if not messages:  # apply_chat_template refuses an empty list; render it the same way
@@ -72,11 +78,12 @@ class _Reference:
         )
         return rendered[0], merge_spans(indices[0]) if indices else []
 
-    def spans(self, render, messages: list[dict[str, str]], text: str) -> list[tuple[int, int]]:
-        """Generation blocks as transformers tracks them, or, without markers, by rendering prefixes."""
+    def spans(self, messages: list[dict[str, str]], text: str) -> list[tuple[int, int]]:
+        """Generation blocks as transformers tracks them; without markers, by rendering prefixes with
+        apply_chat_template, or for templates that rewrite history by one marked rendering."""
         if self.marked:
             return self.generation(messages)[1]
-        return prefix_spans(render, messages, text, self.tok)
+        return self.finder.spans(messages, text)
 
     def ids(self, messages: list[dict[str, str]]) -> list[int]:
         kwargs = {"sanitize_control_tokens": True} if self.sanitize else {}
@@ -86,7 +93,7 @@ class _Reference:
         return list(out["input_ids"])
 
     def encoding(
-        self, messages: list[dict[str, str]], train_on: str
+        self, messages: list[dict[str, str]], cfg: RenderConfig
     ) -> tuple[str, list[int], list[tuple[int, int]], list[tuple[int, int]]]:
         """Reference text, ids, char offsets and trained spans, all derived through transformers.
 
@@ -94,13 +101,9 @@ class _Reference:
         text under `escape` are rendered marked (as `sanitize_control_tokens` does) and mapped back.
         """
         if self.sanitize and self.control.first_in(messages) is not None:
-
-            def render(m: list[dict[str, str]], agp: bool) -> str:
-                return self.text(self.control.mark(m), agp)
-
-            marked = render(messages, False)
+            marked = self.text(self.control.mark(messages))
             text, ids, offsets, removed = self.control.encode_marked(marked)
-            spans = self.spans(render, self.control.mark(messages), marked)
+            spans = self.spans(self.control.mark(messages), marked)
             spans = [(a - bisect_left(removed, a), b - bisect_left(removed, b)) for a, b in spans]
         else:
             text = self.text(messages)
@@ -111,8 +114,8 @@ class _Reference:
                 return_attention_mask=False,
             )
             ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
-            spans = self.spans(self.text, messages, text)
-        return text, ids, offsets, select_spans(spans, train_on, len(text))
+            spans = self.spans(messages, text)
+        return text, ids, offsets, trained_spans(text, spans, cfg)
 
 
 def _first_diff(a: Sequence[int], b: Sequence[int]) -> int:
@@ -141,9 +144,7 @@ def check_row(
 ) -> tuple[str, str, int]:
     """(check, detail, edge_chars): check is "" when every check passes; edge_chars counts the
     template characters trained only because a token straddles a span edge."""
-    base = with_system_prompt(
-        [{"role": m.role, "content": m.content} for m in dialog.messages], cfg.system_prompt
-    )
+    base = with_system_prompt(message_dicts(dialog.messages, cfg, ref.template), cfg.system_prompt)
     row_ids = list(row["input_ids"])
     msgs, ref_ids, k = None, None, 0
     first_ids = None
@@ -167,7 +168,7 @@ def check_row(
         pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref.text(msgs)])
         return ("text", f"rendering differs from apply_chat_template at char {pos}", 0)
     try:
-        ref_text, ids, offsets, spans = ref.encoding(msgs, cfg.train_on)
+        ref_text, ids, offsets, spans = ref.encoding(msgs, cfg)
     except SpanError as e:
         return ("labels", f"no reference spans: {e}", 0)
     if ids != ref_ids:

@@ -16,26 +16,13 @@ added tokens that appear in the template's literal text (or `tokenizer.chat_cont
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
-import jinja2.nodes
-
-from pipeline.render.templates import compile_template
+from pipeline.render.templates import template_literals
 
 # The marker characters transformers uses (chat_template_utils), so both sanitize the same way.
 MARK_START = "\U000f0000"
 MARK_END = "\U000f0001"
-
-
-@lru_cache(maxsize=32)
-def _template_literal_text(template: str) -> str:
-    """All literal strings of a template, joined so that a search cannot match across two."""
-    env = compile_template(template).environment
-    ast = env.parse(template)
-    literals = {n.data for n in ast.find_all(jinja2.nodes.TemplateData)}
-    literals |= {n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)}
-    return "\0".join(literals)
 
 
 class UnescapableTokenError(ValueError):
@@ -52,7 +39,7 @@ class ControlTokens:
         if listed is not None:
             tokens = [t.content for t in added if t.special or t.content in set(listed)]
         else:
-            literal = _template_literal_text(template)
+            literal = "\0".join(template_literals(template))  # no match across two
             tokens = [
                 t.content
                 for t in added
@@ -72,23 +59,26 @@ class ControlTokens:
         self._first_chars = {t[0] for t in longest_first} | {MARK_START, MARK_END}
 
     def first_in(self, messages: list[dict[str, str]]) -> str | None:
-        """The first control-token text found in any message content, or None."""
+        """The first control-token text found in any message field (content, reasoning), or None."""
         for m in messages:
-            content = m["content"]
-            if not any(ch in content for ch in self._first_chars):
-                continue
-            found = self._find_re.search(content)
-            if found:
-                return found.group(0)
+            for value in m.values():
+                if not isinstance(value, str) or not any(ch in value for ch in self._first_chars):
+                    continue
+                found = self._find_re.search(value)
+                if found:
+                    return found.group(0)
         return None
 
     def mark(self, messages: list[dict[str, str]]) -> list[dict[str, str]]:
-        """Wrap control tokens in contents with the markers (dropping any forged markers first)."""
-        out = []
-        for m in messages:
-            text = m["content"].replace(MARK_START, "").replace(MARK_END, "")
-            out.append({**m, "content": self._token_re.sub(f"{MARK_START}\\g<0>{MARK_END}", text)})
-        return out
+        """Wrap control tokens in every string field with the markers (dropping forged markers
+        first), as transformers' `mark_control_tokens` does."""
+        return [
+            {k: self._mark(v) if isinstance(v, str) else v for k, v in m.items()} for m in messages
+        ]
+
+    def _mark(self, text: str) -> str:
+        text = text.replace(MARK_START, "").replace(MARK_END, "")
+        return self._token_re.sub(f"{MARK_START}\\g<0>{MARK_END}", text)
 
     def encode_marked(self, marked: str) -> tuple[str, list[int], list[tuple[int, int]], list[int]]:
         """Encode a chat rendered from marked messages.

@@ -20,11 +20,14 @@ from pipeline.render.masking import (
     token_ranges_from_encoding,
     token_ranges_from_offsets,
 )
-from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
+from pipeline.render.reasoning import answer_spans, message_dicts, reasoning_key
+from pipeline.render.spans import SpanError, SpanFinder, merge_spans, select_spans
 from pipeline.render.templates import (
     has_generation_markers,
     load_chat_template,
     render_chat,
+    shipped_equivalent,
+    template_literals,
     template_variables,
 )
 from pipeline.render.truncation import cut_messages, next_cut, over_budget
@@ -53,6 +56,15 @@ class Sample:
         return sum(e - s for s, e in self.trained_ranges)
 
 
+def trained_spans(
+    text: str, spans: list[tuple[int, int]], cfg: RenderConfig
+) -> list[tuple[int, int]]:
+    """The char spans trained under `train_on`, without think blocks if `train_reasoning` is off."""
+    if not cfg.train_reasoning:
+        spans = answer_spans(text, spans)
+    return select_spans(spans, cfg.train_on, len(text))
+
+
 def with_system_prompt(
     messages: list[dict[str, str]], system_prompt: str | None
 ) -> list[dict[str, str]]:
@@ -77,14 +89,24 @@ class DialogRenderer:
         self.template = template or load_chat_template(cfg.template, tokenizer)
         self.max_length = max_length or cfg.max_length
         self.variables = template_variables(tokenizer)
+        # a template without generation blocks that renders as a shipped tagged one (on probe
+        # dialogs) takes its spans from that one's blocks, once both render a dialog alike
+        self.equivalent = shipped_equivalent(self.template, self.variables)
+        self.tagged = load_chat_template(self.equivalent, None) if self.equivalent else None
         self.marked = has_generation_markers(self.template)
         self.control = ControlTokens(tokenizer, self.template)
+        self.finder = SpanFinder(
+            lambda m, agp: self._render(m, agp)[0],
+            tokenizer,
+            template_literals(self.template),
+            self.variables,
+        )
 
     # ---------------------------------------------------------------- per dialog
 
     def messages_for(self, dialog: Dialog) -> list[dict[str, str]]:
         """The messages as rendered before any truncation (system prompt injected if configured)."""
-        msgs = [{"role": m.role, "content": m.content} for m in dialog.messages]
+        msgs = message_dicts(dialog.messages, self.cfg, self.template)
         return with_system_prompt(msgs, self.cfg.system_prompt)
 
     def _render(self, messages: list[dict[str, str]], add_generation_prompt: bool = False):
@@ -95,9 +117,11 @@ class DialogRenderer:
         text, spans = self._render(messages)
         if self.marked:
             return text, merge_spans(spans)
-        return text, prefix_spans(
-            lambda m, agp: self._render(m, agp)[0], messages, text, self.tokenizer
-        )
+        if self.tagged is not None:
+            tagged, blocks = render_chat(self.tagged, messages, self.variables)
+            if tagged == text:
+                return text, merge_spans(blocks)
+        return text, self.finder.spans(messages, text)
 
     def _start(self, sample: Sample) -> str | None:
         """Render one sample; returns its text for the batch tokenizer, or None if handled here."""
@@ -107,7 +131,7 @@ class DialogRenderer:
                 return None
             sample.text, spans = self._text_and_spans(sample.messages)
         except SpanError as e:
-            sample.error = ("template_not_prefix_stable", str(e))
+            sample.error = ("assistant_spans_not_found", str(e))
             return None
         except UnescapableTokenError as e:
             sample.error = ("special_token_text", str(e))
@@ -130,7 +154,7 @@ class DialogRenderer:
         char_spans = [(unmark(a), unmark(b)) for a, b in spans]
         sample.text, sample.input_ids = text, ids
         sample.assistant_ranges = token_ranges_from_offsets(offsets, char_spans)
-        trained = select_spans(char_spans, self.cfg.train_on, len(text))
+        trained = trained_spans(text, char_spans, self.cfg)
         sample.trained_ranges = merge_spans(token_ranges_from_offsets(offsets, trained))
 
     def _finish(self, sample: Sample, enc: Any) -> None:
@@ -138,7 +162,7 @@ class DialogRenderer:
         char_spans = sample.char_spans
         sample.input_ids = enc.ids
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
-        trained = select_spans(char_spans, self.cfg.train_on, len(sample.text))
+        trained = trained_spans(sample.text, char_spans, self.cfg)
         sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
@@ -248,8 +272,19 @@ def render_dialogs(
     go to `sink`; counts to `report` under stage "render"."""
     renderer = DialogRenderer(cfg, tokenizer, template, max_length)
     stats = report.stage(STAGE)
+    if renderer.equivalent:
+        stats.notes["rendered_with"] = (
+            f"{renderer.equivalent} (renders as the given template; compared on every dialog)"
+        )
+    reads_reasoning = reasoning_key(renderer.template) is not None
     for batch in _batches(dialogs, cfg.batch_size):
         stats.seen += len(batch)
+        if not reads_reasoning:  # say so when a template drops the reasoning records carry
+            unread = sum(m.reasoning_content is not None for d in batch for m in d.messages)
+            if unread:
+                stats.notes["reasoning_not_read_by_template"] = (
+                    stats.notes.get("reasoning_not_read_by_template", 0) + unread
+                )
         rows = renderer.run_batch(batch, sink)
         stats.kept += len(rows)
         yield from rows

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.config import RenderConfig
+from pipeline.config import RenderConfig, RunConfig
 from pipeline.errors import UserError
 from pipeline.records import Dialog, record_from_dict
 from pipeline.render.audit import audit_or_raise
@@ -80,41 +80,52 @@ def write_rows(out: Path, rows: list[dict]) -> None:
     tmp.replace(out)
 
 
-def render_file(
-    inp: Path,
-    out: Path,
-    template: str,
-    tokenizer: str,
-    max_length: int | None,
-    train_on: str,
-) -> Report:
-    """Render a records JSONL into a token Parquet (max_length None: no limit); returns the report.
+def render_settings(
+    run: RunConfig | None,
+    template: str | None = None,
+    tokenizer: str | None = None,
+    max_length: int | None = None,
+    train_on: str | None = None,
+) -> tuple[RenderConfig, str, int]:
+    """The render section, tokenizer and length budget `prepare` would use for this config, with
+    any flag given overriding its one value; without a config, defaults and no length limit."""
+    base = run.render if run is not None else RenderConfig()
+    updates = {"template": template, "train_on": train_on, "tokenizer": tokenizer}
+    updates = {k: v for k, v in updates.items() if v is not None}
+    try:
+        cfg = RenderConfig.model_validate({**base.model_dump(), **updates})
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise UserError(f"render: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    name = cfg.tokenizer or (run.model.name_or_path if run is not None else None)
+    if name is None:
+        raise UserError("render: give --tokenizer, or --config with the model")
+    if max_length is None:
+        max_length = (run.pack.max_length or cfg.max_length) if run is not None else sys.maxsize
+    return cfg, name, max_length
 
-    Rejects are written to `<out stem>.rejects.jsonl`; the audit runs on the default number of
-    samples and fails with a one-line error on any mismatch."""
+
+def render_file(inp: Path, out: Path, cfg: RenderConfig, tokenizer: str, max_length: int) -> Report:
+    """Render a records JSONL into a token Parquet; returns the report.
+
+    Rejects are written to `<out stem>.rejects.jsonl`; the audit runs on `cfg.audit_samples` rows
+    and fails with a one-line error on any mismatch."""
     from pipeline.models import load_tokenizer
     from pipeline.progress import counted
 
     tok = load_tokenizer(tokenizer)
-    try:
-        cfg = RenderConfig(
-            template=template,
-            tokenizer=tokenizer,
-            max_length=max_length or sys.maxsize,
-            train_on=train_on,
-        )
-    except ValidationError as e:
-        first = e.errors()[0]
-        raise UserError(f"render: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    chat_template = load_chat_template(template, tok)
+    chat_template = load_chat_template(cfg.template, tok)
     report = Report()
     rejects = out.with_name(out.stem + ".rejects.jsonl")
     with RejectSink(report, rejects) as sink:
         dialogs = read_dialogs(Path(inp), report, sink)
-        rendered = render_dialogs(dialogs, cfg, tok, report, sink, template=chat_template)
+        rendered = render_dialogs(
+            dialogs, cfg, tok, report, sink, template=chat_template, max_length=max_length
+        )
         rows = list(counted(rendered, "render"))
     report.check_conservation()
-    result = audit_or_raise(dialogs, rows, cfg, tok, chat_template)
-    report.stage(STAGE).notes["audit"] = {k: v for k, v in result.items() if k != "failures"}
+    if cfg.audit_samples:
+        result = audit_or_raise(dialogs, rows, cfg, tok, chat_template)
+        report.stage(STAGE).notes["audit"] = {k: v for k, v in result.items() if k != "failures"}
     write_rows(out, rows)
     return report

@@ -164,6 +164,15 @@ def compile_template(template: str) -> jinja2.Template:
     return env.from_string(template)
 
 
+@lru_cache(maxsize=32)
+def template_literals(template: str) -> tuple[str, ...]:
+    """Every literal string of a template (its text and string constants), in no particular order."""
+    ast = compile_template(template).environment.parse(template)
+    literals = {n.data for n in ast.find_all(jinja2.nodes.TemplateData)}
+    literals |= {n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)}
+    return tuple(sorted(literals))
+
+
 def template_variables(tokenizer: Any) -> dict[str, Any]:
     """The variables apply_chat_template passes besides messages: the special tokens map."""
     return dict(tokenizer.special_tokens_map)
@@ -190,3 +199,60 @@ def render_chat(
             blocks.append(block)
             state["length"] += len(block)
     return "".join(blocks), state["spans"]
+
+
+# ---------------------------------------------------------------- recognising a tokenizer's template
+
+_PROBES: list[list[dict[str, str]]] = [
+    [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+    [
+        {"role": "system", "content": " Be brief.\n"},
+        {"role": "user", "content": "\n2+2? "},
+        {"role": "assistant", "content": "4"},
+        {"role": "user", "content": "  And 3+3?\n"},
+        {"role": "assistant", "content": " 6 \n"},
+    ],
+    [
+        {"role": "user", "content": "你好"},
+        {"role": "assistant", "content": "你好！", "reasoning_content": "想一想"},
+        {"role": "user", "content": "再见"},
+        {"role": "assistant", "content": "<think>\n要走了\n</think>\n\n再见。"},
+    ],
+    [
+        {"role": "system", "content": ""},
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": ""},
+    ],
+]
+
+
+def _probe(template: str, variables: dict[str, Any]) -> list[str]:
+    """The template's renderings of the probe dialogs, finished and prompted (an error is a value)."""
+    out = []
+    for probe in _PROBES:
+        for messages, agp in ((probe, False), (probe[:-1], True)):
+            try:
+                out.append(render_chat(template, messages, variables, agp)[0])
+            except Exception as e:  # a template refusing a probe is part of what it does
+                out.append(f"error: {type(e).__name__}")
+    return out
+
+
+@lru_cache(maxsize=16)
+def _shipped_equivalent(template: str, variables_json: str) -> str | None:
+    variables = json.loads(variables_json)
+    target = _probe(template, variables)
+    for name in shipped_templates():
+        shipped = (TEMPLATES_DIR / f"{name}.jinja").read_text(encoding="utf-8")
+        if _probe(shipped, variables) == target:
+            return name
+    return None
+
+
+def shipped_equivalent(template: str, variables: dict[str, Any]) -> str | None:
+    """The shipped generation-tagged template rendering as `template` does on probe dialogs (by
+    output, not by name: the Qwen3 or DeepSeek-R1 template of any checkpoint), or None. Its blocks
+    are used for a dialog only when both render that dialog alike."""
+    if has_generation_markers(template):
+        return None
+    return _shipped_equivalent(template, json.dumps(variables, sort_keys=True, default=str))
