@@ -163,7 +163,9 @@ def measure(argv: list[str], stdin: Path | None = None) -> dict:
 def worker(mode: str, dump: str) -> None:
     """Inside a measured child: scan or extract the dump; print rows and in-process seconds."""
     from pipeline.config import SqlSource
-    from pipeline.extract.sql import DecodedReader, DumpScanner, extract_sql_dump
+    from pipeline.extract.sql import extract_sql_dump
+    from pipeline.extract.sql.decoding import DecodedReader
+    from pipeline.extract.sql.scanner import DumpScanner
     from pipeline.extract.units import Tally
     from pipeline.stage import RejectSink, Report
 

@@ -82,7 +82,7 @@ def dump_source(path: Path) -> SqlSource:
 
 def assert_same(path: Path) -> None:
     """Identical dialogs and counts, also when every token is cut by a tiny read buffer."""
-    import pipeline.extract.sql as sqlmod
+    import pipeline.extract.sql.scanner as sqlmod
 
     for chunk in (sqlmod.CHUNK, 61):
         with pytest.MonkeyPatch.context() as mp:
