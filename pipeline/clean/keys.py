@@ -59,7 +59,8 @@ _SPACE_BY_CJK = re.compile(f"(?<=[{CJK}]) | (?=[{CJK}])")
 def match_key(text: str) -> str:
     """Folded text with whitespace runs as one space and no space next to a CJK character, so a
     phrase is a plain substring whether or not a writer spaced "AI" inside Chinese."""
-    return _SPACE_BY_CJK.sub("", _SPACE.sub(" ", fold(text)).strip())
+    key = _SPACE.sub(" ", fold(text)).strip()
+    return key if key.isascii() else _SPACE_BY_CJK.sub("", key)  # lookarounds at every space
 
 
 def match_key_with_map(text: str) -> tuple[str, list[int]]:
@@ -102,6 +103,10 @@ def exact_key(text: str) -> str:
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
     """Word n-grams over runs of space-delimited words and character n-grams over CJK runs; mixed
     text gets both. Text shorter than n gives one shingle of what it has."""
+    folded = fold(text)
+    found = _UNITS.findall(folded)
+    if not _CJK_CHAR.search(folded):  # the common case: one run of words, no per-unit loop
+        return set(_ngrams(found, word_n, " ")) if found else set()
     out: set[str] = set()
     words: list[str] = []
     cjk: list[str] = []
@@ -116,7 +121,7 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
             out.update(_ngrams(cjk, char_n, ""))
             cjk.clear()
 
-    for unit in units(text):
+    for unit in found:
         if len(unit) == 1 and is_cjk(unit):
             flush_words()
             cjk.append(unit)
@@ -131,7 +136,7 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
 def _ngrams(seq: list[str], n: int, sep: str) -> list[str]:
     if len(seq) <= n:
         return [sep.join(seq)]
-    return [sep.join(seq[i : i + n]) for i in range(len(seq) - n + 1)]
+    return list(map(sep.join, zip(*(seq[i:] for i in range(n)), strict=False)))
 
 
 def record_text(record: Dialog | Document, key: str = "dialog") -> str:

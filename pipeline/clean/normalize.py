@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 import ftfy
+from ftfy.badness import is_bad
 
 from pipeline.config import NormalizeConfig
 from pipeline.records import Dialog, Document, Message
@@ -37,6 +38,18 @@ _FTFY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
+# What the fixers enabled above act on besides mojibake: terminal escapes, C1 controls, surrogates.
+_FTFY_TRIGGER = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
+
+
+def _ftfy_may_change(text: str) -> bool:
+    """False only where ftfy with _FTFY would return `text` unchanged, found without running it:
+    its encoding fix leaves ASCII and text its own `is_bad` passes alone, and every other enabled
+    fixer needs a _FTFY_TRIGGER character. fix_text per line on every turn was the largest cost
+    of `rawtune clean`; the check is one regex search."""
+    return bool(_FTFY_TRIGGER.search(text)) or (not text.isascii() and is_bad(text))
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _HTML_TAGS = (
     "a|abbr|b|blockquote|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|small|span|strong|sub|sup|"
@@ -89,7 +102,7 @@ def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]
             text = new
 
     step("line_breaks", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if cfg.fix_mojibake:
+    if cfg.fix_mojibake and _ftfy_may_change(text):
         step("mojibake", ftfy.fix_text(text, _FTFY))
     if cfg.unicode_form != "none":
         step("unicode", unicodedata.normalize(cfg.unicode_form, text))

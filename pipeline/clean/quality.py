@@ -8,7 +8,6 @@ every CJK character a word (Chinese has no spaces).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -88,14 +87,20 @@ class Length(Filter):
         return True
 
 
+_WHITESPACE = re.compile(r"\s+")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]+")
+
+
 def symbol_ratio(text: str) -> float:
     """Share of non-space characters that are neither letters nor digits (CJK characters are letters,
     CJK punctuation such as ，。 is punctuation)."""
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
+    # Two C-level passes instead of a Python loop per character (10x faster on long turns):
+    # `\s` is exactly str.isspace and `[^\W_]` exactly the categories L* and N*, checked over
+    # every code point in tests/test_clean_speed_equivalence.py.
+    visible = _WHITESPACE.sub("", text)
+    if not visible:
         return 0.0
-    symbols = sum(1 for c in chars if not unicodedata.category(c).startswith(("L", "N")))
-    return symbols / len(chars)
+    return len(_LETTER_OR_DIGIT.sub("", visible)) / len(visible)
 
 
 class Symbols(Filter):
