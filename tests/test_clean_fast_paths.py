@@ -6,6 +6,7 @@ each is checked here against its plain definition."""
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 
@@ -14,7 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean.keys import _ngrams, is_cjk, shingles, units
+from pipeline.clean.keys import (
+    _QUOTES,
+    _SPACE_BY_CJK,
+    _ngrams,
+    exact_key,
+    fold,
+    is_cjk,
+    match_key,
+    shingles,
+    units,
+)
 from pipeline.clean.normalize import _FTFY, _ftfy_may_change
 from pipeline.clean.quality import symbol_ratio
 
@@ -105,3 +116,13 @@ def test_shingles_fast_path_equals_the_loop(text):
 @given(st.text(alphabet=st.sampled_from(list("ab cd'.数据,\n")), max_size=80))
 def test_shingles_equal_the_loop_on_random_text(text):
     assert shingles(text, 3, 2) == slow_shingles(text, 3, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("’‘`´ʼ“”„ \t\n\u3000")))
+def test_key_folding_equals_its_definition(text):
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    assert fold(text) == folded
+    spaced = re.sub(r"\s+", " ", folded).strip()
+    assert match_key(text) == _SPACE_BY_CJK.sub("", spaced)
+    assert exact_key(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", folded)).strip()

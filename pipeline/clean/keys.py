@@ -16,12 +16,12 @@ from pipeline.records import Dialog, Document
 _QUOTES = str.maketrans(
     {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'}
 )
+_QUOTE_PAIRS = [(chr(k), v) for k, v in _QUOTES.items()]
 # Han (incl. extensions), kana, hangul: characters that are words of their own.
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _UNITS = re.compile(f"[{CJK}]|[^\\W{CJK}]+(?:'[^\\W{CJK}]+)*")
-_SPACE = re.compile(r"\s+")
-_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_PUNCT = re.compile(r"[^\w\s]+")
 
 
 def is_cjk(ch: str) -> bool:
@@ -36,7 +36,15 @@ def fold_char(ch: str) -> str:
 
 def fold(text: str) -> str:
     """The folded form used for matching (never written out)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # str.translate with a dict looks up every character (the largest cost of matching keys);
+    # a str.replace per quote present is a C scan each, and ASCII text can only hold the backtick
+    if folded.isascii():
+        return folded.replace("`", "'")
+    for quote, plain in _QUOTE_PAIRS:
+        if quote in folded:
+            folded = folded.replace(quote, plain)
+    return folded
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -59,7 +67,7 @@ _SPACE_BY_CJK = re.compile(f"(?<=[{CJK}]) | (?=[{CJK}])")
 def match_key(text: str) -> str:
     """Folded text with whitespace runs as one space and no space next to a CJK character, so a
     phrase is a plain substring whether or not a writer spaced "AI" inside Chinese."""
-    key = _SPACE.sub(" ", fold(text)).strip()
+    key = " ".join(fold(text).split())  # str.split's whitespace is exactly `\s`, in one C call
     return key if key.isascii() else _SPACE_BY_CJK.sub("", key)  # lookarounds at every space
 
 
@@ -97,7 +105,7 @@ def units(text: str) -> list[str]:
 
 def exact_key(text: str) -> str:
     """Folded, punctuation stripped, whitespace collapsed: the exact-duplicate key."""
-    return _SPACE.sub(" ", _PUNCT.sub(" ", fold(text))).strip()
+    return " ".join(_PUNCT.sub(" ", fold(text)).split())
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
