@@ -343,17 +343,21 @@ class DumpScanner(SlowPath):
         if rx is None:
             rx = self._runs[key] = self.dialect.run_pattern(header, ncols)
         decode = self.dialect.decode_groups
-        while (m := rx.match(self.buf, self.pos)) is not None:
-            self.pos = m.end()
-            self.stmt += 1
-            self._count("insert")
-            if not wanted:
-                continue
-            values = decode(m.groups())
-            for i in bin_idx:
-                if i < len(values) and values[i] is not None:
-                    values[i] = BINARY
-            yield Event("row", self.stmt, table, 1, cols, values)
+        buf, pos, stmt = self.buf, self.pos, self.stmt  # no refill inside a run: kept local
+        try:
+            while (m := rx.match(buf, pos)) is not None:
+                pos = m.end()
+                stmt += 1
+                if not wanted:
+                    continue
+                values = decode(m.groups())
+                for i in bin_idx:
+                    if i < len(values) and values[i] is not None:
+                        values[i] = BINARY
+                yield Event("row", stmt, table, 1, cols, values)
+        finally:  # also when the consumer stops early
+            self.statements["insert"] = self.statements.get("insert", 0) + stmt - self.stmt
+            self.pos, self.stmt = pos, stmt
 
     def _copy(self) -> Iterator[Event]:
         m = self._header(_COPY)
