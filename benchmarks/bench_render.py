@@ -71,19 +71,19 @@ def sharegpt_dialogs(path: Path, n: int) -> list[tuple[str, list[dict[str, str]]
     return out
 
 
-def interleaved(repeat: int, runs: dict[str, Callable[[], Any]]) -> tuple[dict[str, float], dict]:
-    """Fastest wall time of each run over `repeat` rounds, the runs interleaved within a round so
-    that a burst of load from other processes on this shared machine hits them all alike."""
-    best = dict.fromkeys(runs, float("inf"))
+def interleaved(repeat: int, runs: dict[str, Callable[[], Any]]) -> tuple[dict[str, list], dict]:
+    """Wall times of each run over `repeat` rounds, the runs interleaved within a round so that a
+    burst of load from other processes on this shared machine hits them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     results: dict[str, Any] = {}
     for _ in range(repeat):
         for name, fn in runs.items():
             gc.collect()
             t0 = time.perf_counter()
             results[name] = fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-            print(f"  {name}: {time.perf_counter() - t0:.2f}s", flush=True)
-    return best, results
+            times[name].append(time.perf_counter() - t0)
+            print(f"  {name}: {times[name][-1]:.2f}s", flush=True)
+    return times, results
 
 
 def run_rawtune(
@@ -345,7 +345,8 @@ def main() -> None:
         ),
         "trl_sft_prepare": run_trl(dialogs, tokenizer, template, args.max_length),
     }
-    seconds, out = interleaved(args.repeat, runs)
+    times, out = interleaved(args.repeat, runs)
+    seconds = {name: min(t) for name, t in times.items()}  # ratios from the fastest runs
     bare_ids = out["bare_render_tokenize"]
     assert out["bare_compiled_template_tokenize"] == bare_ids
     rows, stats = out["rawtune_render_mask"]
@@ -366,6 +367,7 @@ def main() -> None:
         "tokens_rendered": n_tokens,
         "kept": {"drop": stats.kept, "drop_turns": out["rawtune_render_mask_drop_turns"][1].kept},
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "seconds_runs": {k: spread(v) for k, v in times.items()},
         "ratios": {
             "trl_over_rawtune": round(t_trl / t_raw, 2),
             "rawtune_over_bare": round(t_raw / t_bare, 2),
