@@ -26,7 +26,7 @@ from pipeline.clean.keys import (
     shingles,
     units,
 )
-from pipeline.clean.normalize import _FTFY, _ftfy_may_change
+from pipeline.clean.normalize import _FTFY, _ftfy_may_change, _whitespace
 from pipeline.clean.quality import symbol_ratio
 
 MOJIBAKE = [
@@ -126,3 +126,32 @@ def test_key_folding_equals_its_definition(text):
     spaced = re.sub(r"\s+", " ", folded).strip()
     assert match_key(text) == _SPACE_BY_CJK.sub("", spaced)
     assert exact_key(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", folded)).strip()
+
+
+def slow_whitespace(text: str) -> str:
+    lines = [
+        line if line.startswith(("    ", "\t")) else re.sub(r"(?<=\S)[ \t]{2,}", " ", line)
+        for line in text.split("\n")
+    ]
+    return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+$", "", "\n".join(lines), flags=re.M))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\u3000x")), max_size=60))
+def test_whitespace_collapse_equals_its_definition(text):
+    assert _whitespace(text) == slow_whitespace(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(MOJIBAKE + PLAIN + ["", "\n", "ok\n"]), max_size=6))
+def test_ftfy_gate_on_multi_line_text(lines):
+    text = "\n".join(lines)
+    assert _ftfy_may_change(text) or ftfy.fix_text(text, _FTFY) == text
+    if any(line in MOJIBAKE for line in lines):
+        assert _ftfy_may_change(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab_1 \t\n\x1c\x85\u2028\u3000,。数")), max_size=40))
+def test_symbol_ratio_equals_its_definition_on_spaces_and_symbols(text):
+    assert symbol_ratio(text) == slow_symbol_ratio(text)

@@ -22,7 +22,7 @@ CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _UNITS = re.compile(f"[{CJK}]|[^\\W{CJK}]+(?:'[^\\W{CJK}]+)*")
 _WORDS = re.compile(r"\w+(?:'\w+)*")
-_PUNCT = re.compile(r"[^\w\s]+")
+_WORD_RUN = re.compile(r"\w+")
 
 
 def is_cjk(ch: str) -> bool:
@@ -101,12 +101,14 @@ def is_word_char(ch: str) -> bool:
 
 def units(text: str) -> list[str]:
     """Words for space-delimited scripts and single characters for CJK runs (in order)."""
-    return _UNITS.findall(fold(text))
+    folded = fold(text)
+    return _WORDS.findall(folded) if folded.isascii() else _UNITS.findall(folded)
 
 
 def exact_key(text: str) -> str:
     """Folded, punctuation stripped, whitespace collapsed: the exact-duplicate key."""
-    return " ".join(_PUNCT.sub(" ", fold(text)).split())
+    # punctuation -> space, then whitespace collapsed, leaves exactly the \w runs joined by spaces
+    return " ".join(_WORD_RUN.findall(fold(text)))
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
