@@ -57,8 +57,11 @@ def dedup_rows(r: dict[str, Any]) -> list[list[str]]:
 
 def sql_rows(r: dict[str, Any]) -> list[list[str]]:
     rows = []
-    for run in r["runs"]:
+    biggest = {run["layout"]: run for run in r["runs"]}  # runs go small to big: the last of each
+    growth = r.get("rss_growth_small_to_big", {})
+    for run in biggest.values():
         cli = run["sqlite3_cli"]
+        grew = growth.get(run["layout"], {})
         for dialect in ("sqlite", "mysql", "pg_copy", "pg_insert"):
             side = run.get(f"rawtune_extract_{dialect}")
             if side is None:
@@ -66,7 +69,8 @@ def sql_rows(r: dict[str, Any]) -> list[list[str]]:
             ratio = run["ratio_vs_sqlite3"][f"extract_{dialect}"]
             rows.append([
                 f"`bench_sql_extract.py`: {run['layout']} layout, {run['dump_mb'][dialect]:g} MB "
-                f"{dialect} dump -> records, MB/s (peak RSS {side['rss_mb']['max']:g} MB; sqlite3 "
+                f"{dialect} dump -> records, MB/s (peak RSS {side['rss_mb']['max']:g} MB, "
+                f"x{grew.get('rawtune_extract_' + dialect, '?')} from the small dump; sqlite3 "
                 f"{cli['rss_mb']['max']:g} MB)", mmm(side["mb_per_s"]),
                 mmm(side["mb_per_s_in_process"]), f"sqlite3 CLI {mmm(cli['mb_per_s'])}",
                 f"{ratio['whole_process']}x whole, {ratio['in_process']}x in-process",
