@@ -126,7 +126,10 @@ def table() -> str:
         for row in build(result):
             lines.append("| " + " | ".join(row) + " |")
         mode = "quick mode, " if result.get("quick") else ""
-        notes.append(f"- `{path.stem}`: {mode}finished {result.get('finished', '?')}")
+        runs = result.get("repeats") or result.get("settings", {}).get("repeats")
+        runs = runs or result.get("whole_process", {}).get("repeats")
+        runs = f"{runs} runs per side, " if runs else ""
+        notes.append(f"- `{path.stem}`: {mode}{runs}finished {result.get('finished', '?')}")
     return "\n".join(lines + ["", "Runs:", *notes])
 
 
