@@ -67,7 +67,9 @@ format: $(VENV)/.installed
 
 bench: $(VENV)/.installed $(MODEL_DIR)/config.json realdata
 	$(BIN)/pip install -q -e ".[dev,bench]" "$(TORCH)"  # pinned: never let a bench dep pull CUDA torch
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do echo "== $$b"; \
+		BENCH_QUICK=$(if $(findstring --quick,$(ARGS)),1,$(BENCH_QUICK)) $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf data/processed outputs benchmarks/results .pytest_cache

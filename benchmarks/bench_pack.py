@@ -24,6 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from harness import QUICK, save  # noqa: E402
+
 from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
 
 SHAREGPT = (
@@ -127,9 +130,9 @@ def main() -> None:
     import trl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=int, default=3000)
+    parser.add_argument("--dialogs", type=int, default=500 if QUICK else 3000)
     parser.add_argument("--max-length", type=int, default=2048)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_pack.json")
+    parser.add_argument("--quick", action="store_true", help="fewer dialogs")
     args = parser.parse_args()
     if not SHAREGPT.is_file():
         sys.exit(f"{SHAREGPT} missing: run scripts/fetch_real_data.sh")
@@ -147,9 +150,8 @@ def main() -> None:
         "truncate_overlong": scenario(truncated, m),
         "drop_overlong": scenario([r for r in rows if len(r["input_ids"]) <= m], m),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    print(f"-> {save('bench_pack', result)}")
 
 
 if __name__ == "__main__":

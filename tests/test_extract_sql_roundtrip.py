@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.extract.sql as sqlmod
+import pipeline.extract.sql.scanner as sqlmod
 from pipeline.config import SqlSource
 from pipeline.extract import extract
 from pipeline.stage import RejectSink, Report

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+import xxhash
 from datasketch import MinHash, MinHashLSH
 
 from pipeline.clean.keys import exact_key, record_text, shingles
@@ -20,6 +21,9 @@ from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink
 
 STAGE = "clean"
+# datasketch's default hash is SHA-1 cut to 32 bits, a Python call chain per shingle that was most
+# of the signature cost; xxHash32 is one C call with the same 32-bit range the permutations expect.
+_hash32 = xxhash.xxh32_intdigest
 
 
 def exact_dedup(
@@ -44,7 +48,7 @@ class NearDedup:
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg
         self.lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.rows))
-        self.template = MinHash(num_perm=cfg.num_perm, seed=cfg.seed)  # shares permutations
+        self.template = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=_hash32)
         self.signatures: dict[str, np.ndarray] = {}  # kept records' hash values, for the estimate
         self.shingle_sets: dict[str, set[str]] = {}  # only with verify_jaccard
 
@@ -52,10 +56,11 @@ class NearDedup:
         m = MinHash(
             num_perm=self.cfg.num_perm,
             seed=self.cfg.seed,
-            permutations=self.template.permutations,
+            hashfunc=_hash32,
+            permutations=self.template.permutations,  # shared, not redrawn per record
             scheme=self.template.scheme,
         )
-        m.update_batch([s.encode("utf-8") for s in sorted(items)])
+        m.update_batch([s.encode("utf-8") for s in items])  # a minimum: the order is irrelevant
         return m
 
     def run(

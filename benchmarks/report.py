@@ -1,0 +1,150 @@
+"""benchmarks/results/*.json -> the README's benchmark table (between its bench-table markers).
+
+Every figure is min / median / max over the repeated runs, the whole process (as a user runs the
+command) beside the in-process one, with the machine load the runs started under. A results file
+this script does not know is listed by name, so a new benchmark is never silently left out.
+
+    .venv/bin/python benchmarks/report.py [--readme README.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from harness import RESULTS, ROOT
+
+START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
+
+
+def mmm(s: dict[str, Any] | None, unit: str = "") -> str:
+    """`min / median / max unit` of a spread, or n/a."""
+    if not s:
+        return "n/a"
+    return f"{s['min']:g} / **{s['median']:g}** / {s['max']:g}{unit}"
+
+
+def loads(*sides: dict[str, Any]) -> str:
+    found = [x.split()[0] for side in sides for x in side.get("load_at_start", [])]
+    return f"{min(found)}-{max(found)}" if found else "n/a"
+
+
+def dedup_rows(r: dict[str, Any]) -> list[list[str]]:
+    s, ratios = r["sides"], r["ratios"]
+    clean, near, dt = s["rawtune_clean"], s["rawtune_near"], s["datatrove"]
+    agree = r["agreement_near_alone_vs_datatrove"]
+    planted = r["planted_caught"]
+    corpus = (f"{r['corpus']['docs']:,} ShareGPT dialogs incl. {r['corpus']['planted_near_duplicates']}"
+              " planted near-dups, 1 worker")  # fmt: skip
+    return [
+        [f"`bench_dedup.py`: `rawtune clean` (all default rules) vs datatrove MinHash dedup alone; "
+         f"{corpus}", mmm(clean["seconds_whole_process"], " s"), "n/a",
+         f"{mmm(dt['seconds_whole_process'], ' s')} (in-process {mmm(dt['seconds_in_process'], ' s')})",
+         f"{ratios['clean_whole_vs_datatrove_whole']}x", ">= 3x", loads(clean, dt)],
+        [f"`bench_dedup.py`: near-dup detection alone, docs/s; removed sets vs datatrove: precision "
+         f"{agree['precision_vs_datatrove']}, recall {agree['recall_vs_datatrove']}; planted caught "
+         f"{planted['rawtune_near']}/{planted['of']} (datatrove {planted['datatrove']})",
+         mmm(near["docs_per_s_whole_process"]), mmm(near["docs_per_s_in_process"]),
+         f"{mmm(dt['docs_per_s_whole_process'])} (in-process {mmm(dt['docs_per_s_in_process'])})",
+         f"{ratios['near_whole_vs_datatrove_whole']}x whole, "
+         f"{ratios['near_in_process_vs_datatrove_in_process']}x in-process", ">= 10x",
+         loads(near, dt)],
+    ]  # fmt: skip
+
+
+def sql_rows(r: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    biggest = {run["layout"]: run for run in r["runs"]}  # runs go small to big: the last of each
+    growth = r.get("rss_growth_small_to_big", {})
+    for run in biggest.values():
+        cli = run["sqlite3_cli"]
+        grew = growth.get(run["layout"], {})
+        for dialect in ("sqlite", "mysql", "pg_copy", "pg_insert"):
+            side = run.get(f"rawtune_extract_{dialect}")
+            if side is None:
+                continue
+            ratio = run["ratio_vs_sqlite3"][f"extract_{dialect}"]
+            rows.append([
+                f"`bench_sql_extract.py`: {run['layout']} layout, {run['dump_mb'][dialect]:g} MB "
+                f"{dialect} dump -> records, MB/s (peak RSS {side['rss_mb']['max']:g} MB, "
+                f"x{grew.get('rawtune_extract_' + dialect, '?')} from the small dump; sqlite3 "
+                f"{cli['rss_mb']['max']:g} MB)", mmm(side["mb_per_s"]),
+                mmm(side["mb_per_s_in_process"]), f"sqlite3 CLI {mmm(cli['mb_per_s'])}",
+                f"{ratio['whole_process']}x whole, {ratio['in_process']}x in-process",
+                ">= 0.5x, <= 300 MB", loads(side, cli)])  # fmt: skip
+    return rows
+
+
+def render_rows(r: dict[str, Any]) -> list[list[str]]:
+    w = r["whole_process"]
+    s = w["sides"]
+    ours, trl, floor = s["rawtune_render"], s["trl_prepare_bfd"], s["floor_render_tokenize"]
+    return [
+        [f"`bench_render.py`: `rawtune render` vs TRL SFTTrainer preparation (assistant-only loss, "
+         f"BFD packing), whole processes, {w['dialogs']:,} dialogs, max_length {w['max_length']}",
+         mmm(ours["seconds"], " s"),
+         f"{mmm(r['seconds_runs']['rawtune_render_mask'], ' s')} ({r['dialogs']:,} dialogs)",
+         f"TRL {mmm(trl['seconds'], ' s')} (in-process {mmm(trl.get('in_process_seconds'), ' s')})",
+         f"{w['ratios']['trl_over_rawtune']}x whole, {r['ratios']['trl_over_rawtune']}x in-process",
+         ">= 2.5x", loads(ours, trl)],
+        ["`bench_render.py`: the same against the floor (transformers render + one batched "
+         f"tokenize, no masks); identical ids and masks to TRL on "
+         f"{r['agreement_with_trl']['identical']}/{r['agreement_with_trl']['compared']} dialogs",
+         mmm(ours["seconds"], " s"), mmm(r["seconds_runs"]["rawtune_render_mask"], " s"),
+         f"floor {mmm(floor['seconds'], ' s')}",
+         f"{w['ratios']['rawtune_over_floor']}x whole, {r['ratios']['rawtune_over_bare']}x "
+         "in-process", "<= 1.5x", loads(ours, floor)],
+    ]  # fmt: skip
+
+
+def pack_rows(r: dict[str, Any]) -> list[list[str]]:
+    t = r["truncate_overlong"]
+    return [[f"`bench_pack.py`: packing efficiency, {r['dialogs']:,} dialogs, over-long truncated",
+             "n/a", f"{t['rawtune']['efficiency']:.2%}",
+             f"TRL BFD {t['trl_bfd_default_batches']['efficiency']:.2%}",
+             f"{t['ratios']['efficiency_vs_trl_default']:.3f}x", "-", "n/a"]]  # fmt: skip
+
+
+BUILDERS = {"bench_dedup": dedup_rows, "bench_sql_extract": sql_rows,
+            "bench_render": render_rows, "bench_pack": pack_rows}  # fmt: skip
+
+
+def table() -> str:
+    head = ["benchmark", "rawtune, whole process (min / median / max)", "rawtune, in-process",
+            "peer", "ratio (medians)", "target", "load (1-min)"]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    notes = []
+    for path in sorted(RESULTS.glob("*.json")):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        build = BUILDERS.get(path.stem)
+        if build is None:
+            notes.append(f"- `{path.stem}`: see `benchmarks/results/{path.name}`")
+            continue
+        for row in build(result):
+            lines.append("| " + " | ".join(row) + " |")
+        mode = "quick mode, " if result.get("quick") else ""
+        runs = result.get("repeats") or result.get("settings", {}).get("repeats")
+        runs = runs or result.get("whole_process", {}).get("repeats")
+        runs = f"{runs} runs per side, " if runs else ""
+        notes.append(f"- `{path.stem}`: {mode}{runs}finished {result.get('finished', '?')}")
+    return "\n".join(lines + ["", "Runs:", *notes])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    args = ap.parse_args()
+    text = args.readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{args.readme}: no {START} ... {END} markers")
+    new = re.sub(f"{re.escape(START)}.*?{re.escape(END)}", lambda _: f"{START}\n{table()}\n{END}",
+                 text, flags=re.DOTALL)  # fmt: skip
+    args.readme.write_text(new, encoding="utf-8")
+    print(table())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Dump files -> records: the entry point tying the scanner to rows -> records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+
+from pipeline.config import SqlSource
+from pipeline.extract.files import open_bytes, source_files
+from pipeline.extract.rows import Row, rows_to_records
+from pipeline.extract.sql.ddl import norm_name
+from pipeline.extract.sql.decoding import _RAW_BYTE, DecodedReader, dump_encoding
+from pipeline.extract.sql.literals import BINARY
+from pipeline.extract.sql.scanner import DumpScanner
+from pipeline.extract.units import Tally, guarded
+from pipeline.records import Dialog, Document
+
+GLOB = "**/*.sql"
+# statements end at GO lines, not `;`: reading one as a dump would run a statement to the end
+# of the file, so it is one reject that says what works instead
+MSSQL_HINT = (
+    "a SQL Server script (GO batches), which is not a supported dump format: read the database "
+    "live (`url: mssql+pymssql://...` with pymssql installed, and a `query:`) or export it as CSV"
+)
+# binary files a user may point a dump source at, and what to do instead
+NOT_A_DUMP = {
+    b"PGDMP": "a pg_dump custom-format archive (-Fc): write SQL with `pg_restore -f dump.sql FILE`"
+    " or dump with `pg_dump -Fp`",
+    b"SQLite format 3\x00": "an SQLite database file, not a dump: give it as `url: sqlite:///FILE`"
+    " with a `query`, or dump it with `sqlite3 FILE .dump`",
+}
+
+
+def dump_file(
+    path: Path, display: str, src: SqlSource, tally: Tally, name: str
+) -> Iterator[Dialog | Document]:
+    """Records from the chosen table of one dump file."""
+    want = norm_name(src.table or "")
+    with open_bytes(path) as raw:
+        head = raw.read(1 << 16)
+        for prefix, what in NOT_A_DUMP.items():
+            if head.startswith(prefix):
+                tally.reject("not_a_text_dump", display, detail=what)
+                return
+        decoding = dump_encoding(head)
+        raw.seek(0)  # gzip/bz2/xz streams rewind too
+        fh = DecodedReader(raw, decoding.encoding)
+        scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
+        if scanner.dialect.name == "mssql":
+            tally.reject("unsupported_dump", display, detail=MSSQL_HINT)
+            return
+        created: list[list[str]] = []
+        binary = 0
+
+        def rows() -> Iterator[Row]:
+            nonlocal binary
+            for ev in scanner.events():
+                if ev.kind == "create":
+                    created.append(ev.columns or [])
+                    continue
+                if ev.kind == "bad":
+                    tally.reject(
+                        "malformed_statement", f"{display}:stmt {ev.stmt}", detail=ev.detail
+                    )
+                    continue
+                loc = f"{display}:stmt {ev.stmt} row {ev.row}"
+                if ev.columns is None:
+                    tally.reject("unknown_columns", loc,
+                                 detail="no CREATE TABLE or column list before this row")  # fmt: skip
+                    continue
+                if len(ev.columns) != len(ev.values):
+                    tally.reject("column_count_mismatch", loc,
+                                 detail=f"{len(ev.columns)} columns, {len(ev.values)} values")  # fmt: skip
+                    continue
+                values = ev.values
+                if BINARY in values:
+                    binary += sum(1 for v in values if v is BINARY)
+                    values = [None if v is BINARY else v for v in values]
+                if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
+                    tally.reject("undecodable_value", loc,
+                                 detail=f"bytes that are not {decoding.encoding} in a text column")  # fmt: skip
+                    continue
+                yield dict(zip(ev.columns, values, strict=True)), loc
+
+        gen = rows()
+        first = next(gen, None)
+        if first is not None:
+            header = created[0] if created else list(first[0])
+            yield from rows_to_records(header, chain([first], gen), src, tally, name, display)
+        elif want not in scanner.tables:
+            tally.reject("table_not_found", display,
+                         detail=f"no rows or CREATE TABLE for {src.table!r}")  # fmt: skip
+    tally.note_file(display, {
+        **decoding.note(),
+        "invalid_bytes": fh.dirty,
+        "dialect": scanner.dialect.name,
+        "statements": scanner.statements,
+        "binary_values_skipped": binary,
+    })  # fmt: skip
+
+
+def extract_sql_dump(
+    src: SqlSource, tally: Tally, root: Path = Path("."), name: str | None = None
+) -> Iterator[Dialog | Document]:
+    """Every dump of a source (a .sql file, or a folder searched for *.sql)."""
+    name = name or src.name or src.path or ""
+    for path, display in source_files(src.path or "", root, GLOB):
+        yield from guarded(dump_file(path, display, src, tally, name), tally, display)

@@ -1,0 +1,157 @@
+"""The clean stage's fast paths give exactly what the slow definitions give.
+
+symbol_ratio counts with two regex passes instead of a per-character loop, normalize runs ftfy
+only where ftfy could change something, shingles skip the per-unit loop for text without CJK;
+each is checked here against its plain definition."""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+
+import ftfy
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean.keys import (
+    _QUOTES,
+    _SPACE_BY_CJK,
+    _ngrams,
+    exact_key,
+    fold,
+    is_cjk,
+    match_key,
+    shingles,
+    units,
+)
+from pipeline.clean.normalize import _FTFY, _ftfy_may_change, _whitespace
+from pipeline.clean.quality import symbol_ratio
+
+MOJIBAKE = [
+    "sÃ³ isso",
+    "voilÃ  le travail",
+    "â€œquotedâ€\x9d and â€™",
+    "Ã¤Ã¶Ã¼ ÃŸ",
+    "æ\x97¥æ\x9c¬èª\x9e",  # 日本語 read as latin-1
+    "\x1b[31mred\x1b[0m text",
+    "C1 \x85 control and \x9c",
+    "lone surrogate \ud83d here",
+    "The Mona Lisa doesnâ€™t have eyebrows.",
+    "ä¸\xadæ–‡ mixed",
+]
+PLAIN = ["plain ASCII text", "数据清洗，不要改。", "café naïve résumé", "emoji 🙂 — dash “curly”"]
+
+
+def slow_symbol_ratio(text: str) -> float:
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    symbols = sum(1 for c in chars if not unicodedata.category(c).startswith(("L", "N")))
+    return symbols / len(chars)
+
+
+def test_symbol_regexes_match_the_unicode_categories_for_every_code_point():
+    text = "".join(chr(cp) for cp in range(sys.maxunicode + 1))
+    assert symbol_ratio(text) == slow_symbol_ratio(text)
+    assert symbol_ratio("") == 0.0 and symbol_ratio(" \n\t") == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_symbol_ratio_equals_its_definition(text):
+    assert symbol_ratio(text) == slow_symbol_ratio(text)
+
+
+@pytest.mark.parametrize("text", MOJIBAKE + PLAIN)
+def test_ftfy_is_skipped_only_where_it_changes_nothing(text):
+    fixed = ftfy.fix_text(text, _FTFY)
+    assert _ftfy_may_change(text) or fixed == text
+    if text in MOJIBAKE:
+        assert _ftfy_may_change(text) and fixed != text, "the sample is real mojibake"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("Ã©â€œ™\x9d\x85\x1b[")))
+def test_ftfy_gate_never_skips_a_change(text):
+    assert _ftfy_may_change(text) or ftfy.fix_text(text, _FTFY) == text
+
+
+def slow_shingles(text: str, word_n: int, char_n: int) -> set[str]:
+    """The general per-unit loop: runs of words and runs of CJK characters."""
+    out: set[str] = set()
+    run: list[str] = []
+    cjk_run = False
+    for unit in units(text):
+        cjk = len(unit) == 1 and is_cjk(unit)
+        if run and cjk != cjk_run:
+            out.update(_ngrams(run, char_n if cjk_run else word_n, "" if cjk_run else " "))
+            run = []
+        run.append(unit)
+        cjk_run = cjk
+    if run:
+        out.update(_ngrams(run, char_n if cjk_run else word_n, "" if cjk_run else " "))
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  ,. ",
+        "one",
+        "a b c d e f g",
+        "Don't STOP me now, I'm having such a good time",
+        "数据清洗 the model 微调训练 again and again",
+        "ｆｕｌｌ width ＡＢＣ words",
+    ],  # fmt: skip
+)
+def test_shingles_fast_path_equals_the_loop(text):
+    assert shingles(text, 5, 5) == slow_shingles(text, 5, 5)
+    assert shingles(text, 2, 3) == slow_shingles(text, 2, 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab cd'.数据,\n")), max_size=80))
+def test_shingles_equal_the_loop_on_random_text(text):
+    assert shingles(text, 3, 2) == slow_shingles(text, 3, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("’‘`´ʼ“”„ \t\n\u3000")))
+def test_key_folding_equals_its_definition(text):
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    assert fold(text) == folded
+    spaced = re.sub(r"\s+", " ", folded).strip()
+    assert match_key(text) == _SPACE_BY_CJK.sub("", spaced)
+    assert exact_key(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", folded)).strip()
+
+
+def slow_whitespace(text: str) -> str:
+    lines = [
+        line if line.startswith(("    ", "\t")) else re.sub(r"(?<=\S)[ \t]{2,}", " ", line)
+        for line in text.split("\n")
+    ]
+    return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+$", "", "\n".join(lines), flags=re.M))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\u3000x")), max_size=60))
+def test_whitespace_collapse_equals_its_definition(text):
+    assert _whitespace(text) == slow_whitespace(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(MOJIBAKE + PLAIN + ["", "\n", "ok\n"]), max_size=6))
+def test_ftfy_gate_on_multi_line_text(lines):
+    text = "\n".join(lines)
+    assert _ftfy_may_change(text) or ftfy.fix_text(text, _FTFY) == text
+    if any(line in MOJIBAKE for line in lines):
+        assert _ftfy_may_change(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab_1 \t\n\x1c\x85\u2028\u3000,。数")), max_size=40))
+def test_symbol_ratio_equals_its_definition_on_spaces_and_symbols(text):
+    assert symbol_ratio(text) == slow_symbol_ratio(text)
