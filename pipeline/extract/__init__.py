@@ -1,4 +1,5 @@
-"""Extract stage: HTML pages, CSV files, SQL dumps and live databases -> Dialog / Document records.
+"""Extract stage: HTML pages, CSV files, SQL dumps, live databases, JSON/JSONL, Parquet and local
+Hugging Face datasets -> Dialog / Document records.
 
 `extract(sources, report, sink, root)` streams records from every source in config order. Each
 record's `meta["source_name"]` is the source's `name` (or its path / URL), and its `source` locates
@@ -9,7 +10,9 @@ Conservation (report.stage("extract"): seen == kept + rejected). Units are:
 - SQL dumps: rows of the chosen table, malformed statements that could hold them, and a file
   whose table is missing; live databases: result rows (plus a failed connection or query);
 - HTML: pages in document mode; in dialog mode each dialog found (FAQ pair, thread) plus each
-  page that yields none (binary, undecodable, no dialog shape).
+  page that yields none (binary, undecodable, no dialog shape);
+- JSON / Parquet / HF: items (a JSON line or array item, a row), plus a file or source that cannot
+  be read, a truncated array's tail, or a line too long to hold.
 A unit that ends in a record is kept (in the long layout every row of a conversation is kept
 with its dialog); every other unit is exactly one Reject with its reason and location. Per-file
 facts (encoding chosen + confidence, delimiter, dialect, statement counts) are in
@@ -21,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pipeline.config import CsvSource, HtmlSource, SqlSource
+from pipeline.config import CsvSource, HfSource, HtmlSource, JsonSource, ParquetSource, SqlSource
 from pipeline.extract.csv import extract_csv
+from pipeline.extract.hfdataset import extract_hf
 from pipeline.extract.html import extract_html
+from pipeline.extract.jsonfile import extract_json
+from pipeline.extract.parquetfile import extract_parquet
 from pipeline.extract.rows import rows_to_records
 from pipeline.extract.sql import extract_sql_dump
 from pipeline.extract.sqldb import display_url, extract_sql_db
@@ -31,7 +37,7 @@ from pipeline.extract.units import STAGE, Tally
 from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink, Report
 
-Source = CsvSource | SqlSource | HtmlSource
+Source = CsvSource | SqlSource | HtmlSource | JsonSource | ParquetSource | HfSource
 
 __all__ = [
     "extract",
@@ -63,6 +69,12 @@ def extract_source(
         yield from extract_csv(src, tally, root, name)
     elif isinstance(src, HtmlSource):
         yield from extract_html(src, tally, root, name)
+    elif isinstance(src, JsonSource):
+        yield from extract_json(src, tally, root, name)
+    elif isinstance(src, ParquetSource):
+        yield from extract_parquet(src, tally, root, name)
+    elif isinstance(src, HfSource):
+        yield from extract_hf(src, tally, root, name)
     elif src.url:
         yield from extract_sql_db(src, tally, root, name)
     else:

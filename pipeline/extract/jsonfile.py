@@ -1,0 +1,281 @@
+"""JSON files as a stream of (line, value) items: a top-level array, or JSON Lines, told apart by content.
+
+A file whose first non-blank character is `[` is an array; its items are decoded one at a time from
+a growing buffer, so a large export is never parsed whole and a file cut off mid-array (as real
+exports are) yields every complete item before the cut, then one `truncated` item. Anything else is
+JSON Lines: each line is decoded on its own, so a line that is not JSON, not UTF-8, or longer than
+`max_bytes` is one bad item with its line number and the next line is read as usual.
+
+Hand-written over `json.JSONDecoder.raw_decode` because no streaming JSON library is a dependency
+here (ijson would add a C extension for one flat array) and the stdlib decoder gives line-exact
+errors; the same reader serves `kind: json` sources and every records JSONL a command reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pipeline.config import JsonSource
+from pipeline.errors import UserError
+from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
+from pipeline.extract.files import open_bytes, source_files
+from pipeline.extract.shapes import Shape, to_record
+from pipeline.extract.units import Tally, guarded
+from pipeline.records import Dialog, Document
+
+CHUNK = 1 << 20
+MAX_BYTES = 32 << 20
+SNIFF = 1 << 16
+_NEAR_END = 64  # a decode error this close to the buffer's end may just be a cut-off value
+UTF8_HINT = "JSON is UTF-8; a legacy export needs `encoding:` on its source"
+
+
+@dataclass
+class Item:
+    """One unit of a JSON file: a decoded value, or why the text at `line` is not one."""
+
+    line: int
+    value: Any = None
+    reason: str | None = None  # invalid_json | undecodable | too_large | truncated | trailing_data
+    detail: str = ""
+
+
+class BadEncoding(ValueError):
+    """The configured encoding is not a codec Python knows."""
+
+
+def choose_encoding(head: bytes, forced: str | None) -> Decoding:
+    """BOM, then the configured codec, then UTF-8 (RFC 8259); never guessed, so one bad line
+    cannot turn a whole UTF-8 file into another codec's mojibake."""
+    bom = sniff_bom(head)
+    if bom:
+        return Decoding(bom, "bom", 1.0)
+    if forced:
+        codec = whatwg_codec(forced)
+        if codec is None:
+            raise BadEncoding(f"unknown encoding {forced!r}")
+        return Decoding(codec, "forced", 1.0)
+    return Decoding("utf-8", "json-default", 1.0)
+
+
+def is_array(head: bytes, codec: str) -> bool:
+    """True when the first non-blank character is `[` (JSON Lines otherwise)."""
+    text = codecs.getincrementaldecoder(codec)("replace").decode(head)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    return stripped.startswith("[")
+
+
+def iter_items(
+    path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES
+) -> Iterator[Item]:
+    """Every item of a .json / .jsonl file (compressed or not), in order; see the module docstring."""
+    yield from read(path, encoding, max_bytes)[1]
+
+
+def read(
+    path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES
+) -> tuple[dict[str, Any], Iterator[Item]]:
+    """(file facts for the report: encoding, method, confidence, layout; the items)."""
+    with open_bytes(path) as fh:
+        head = fh.read(SNIFF)
+    decoding = choose_encoding(head, encoding)
+    array = is_array(head, decoding.encoding)
+    note = {**decoding.note(), "layout": "array" if array else "jsonl"}
+    reader = _array if array else _lines
+    return note, reader(path, decoding.encoding, max_bytes)
+
+
+def _ascii_compatible(codec: str) -> bool:
+    return "\n{}[]\"".encode(codec) == b'\n{}[]"'
+
+
+def _lines(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
+    decoder = json.JSONDecoder()
+    with open_bytes(path) as raw:
+        fh: IO[bytes] = raw
+        if not _ascii_compatible(codec):  # UTF-16/32: lines are found in its UTF-8 recoding
+            fh = codecs.EncodedFile(raw, "utf-8", codec)  # type: ignore[assignment]
+            codec = "utf-8"
+        lineno = 0
+        try:
+            for line, size in _physical_lines(fh, max_bytes):
+                lineno += 1
+                if line is None:
+                    yield Item(lineno, reason="too_large",
+                               detail=f"line of {size} bytes exceeds max_record_bytes ({max_bytes})")  # fmt: skip
+                    continue
+                yield from _line_item(decoder, line, lineno, codec)
+        except UnicodeDecodeError as e:  # only from a recoded UTF-16/32 stream
+            yield Item(lineno + 1, reason="undecodable", detail=f"{e.reason}; rest of file not read")
+
+
+def _physical_lines(fh: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, size) per line; a line longer than max_bytes is (None, size), skipped in blocks."""
+    while line := fh.readline(max_bytes + 1):
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        size = len(line)
+        while more := fh.readline(CHUNK):
+            size += len(more)
+            if more.endswith(b"\n"):
+                break
+        yield None, size
+
+
+def _line_item(decoder: json.JSONDecoder, line: bytes, lineno: int, codec: str) -> Iterator[Item]:
+    try:
+        text = line.decode(codec)
+    except UnicodeDecodeError as e:
+        yield Item(lineno, reason="undecodable",
+                   detail=f"invalid {codec} at byte {e.start} of the line ({UTF8_HINT})")  # fmt: skip
+        return
+    if lineno == 1:
+        text = text.lstrip("\ufeff")
+    if not text.strip():
+        return  # a blank line holds no record
+    try:
+        value, end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+    except json.JSONDecodeError as e:
+        yield Item(lineno, reason="invalid_json", detail=f"{e.msg} at column {e.colno}")
+        return
+    except RecursionError:
+        yield Item(lineno, reason="invalid_json", detail="nested too deeply")
+        return
+    if text[end:].strip():
+        yield Item(lineno, reason="invalid_json", detail=f"extra data at column {end + 1}")
+        return
+    yield Item(lineno, value)
+
+
+class _Buffer:
+    """Decoded text of a file read in chunks, with the line number of any position (counted
+    incrementally, so numbering costs one pass over the text)."""
+
+    def __init__(self, fh: IO[bytes], codec: str) -> None:
+        self.fh = fh
+        self.dec = codecs.getincrementaldecoder(codec)("strict")
+        self.text = ""
+        self.eof = False
+        self._line, self._at = 1, 0  # line number at self._at
+
+    def more(self, n: int | None = None) -> bool:
+        """Append about n (default CHUNK) more bytes of text; False at the end of the file."""
+        if self.eof:
+            return False
+        block = self.fh.read(n or CHUNK)
+        self.text += self.dec.decode(block, final=not block)
+        self.eof = not block
+        return True
+
+    def line_at(self, i: int) -> int:
+        if i < self._at:
+            return self._line - self.text.count("\n", i, self._at)
+        self._line += self.text.count("\n", self._at, i)
+        self._at = i
+        return self._line
+
+    def drop(self, i: int) -> None:
+        """Forget text before position i (positions shift down by i)."""
+        self.line_at(i)
+        self.text = self.text[i:]
+        self._at = 0
+
+
+def _array(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
+    decoder = json.JSONDecoder()
+    with open_bytes(path) as fh:
+        buf = _Buffer(fh, codec)
+        try:
+            yield from _array_items(buf, decoder, max_bytes)
+        except UnicodeDecodeError as e:
+            yield Item(buf.line_at(len(buf.text)), reason="undecodable",
+                       detail=f"invalid {codec} ({e.reason}); rest of file not read ({UTF8_HINT})")  # fmt: skip
+
+
+def _skip_blank(buf: _Buffer, pos: int, also: str = "") -> int:
+    """Position of the next character that is not whitespace (or in `also`), reading on as needed."""
+    while True:
+        n = len(buf.text)
+        while pos < n and buf.text[pos] in " \t\r\n\ufeff" + also:
+            pos += 1
+        if pos < n or not buf.more():
+            return pos
+
+
+def _array_items(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Iterator[Item]:
+    pos = _skip_blank(buf, 0) + 1  # past the "["
+    while True:
+        pos = _skip_blank(buf, pos, ",")
+        if pos >= len(buf.text):
+            yield Item(buf.line_at(pos), reason="truncated",
+                       detail="the file ends before the array's closing ]")  # fmt: skip
+            return
+        if buf.text[pos] == "]":
+            end = _skip_blank(buf, pos + 1)
+            if end < len(buf.text):
+                yield Item(buf.line_at(end), reason="trailing_data",
+                           detail="text after the array's closing ] was not read")  # fmt: skip
+            return
+        if pos > CHUNK:
+            buf.drop(pos)
+            pos = 0
+        try:
+            value, end = decoder.raw_decode(buf.text, pos)
+        except RecursionError:
+            yield Item(buf.line_at(pos), reason="invalid_json",
+                       detail="nested too deeply; rest of file not read")  # fmt: skip
+            return
+        except json.JSONDecodeError as e:
+            cut_off = e.msg.startswith("Unterminated string") or e.pos >= len(buf.text) - _NEAR_END
+            if cut_off and not buf.eof:
+                if len(buf.text) - pos > max_bytes:
+                    yield Item(buf.line_at(pos), reason="too_large",
+                               detail=f"item exceeds max_record_bytes ({max_bytes}); rest of file not read")  # fmt: skip
+                    return
+                buf.more(max(CHUNK, len(buf.text) - pos))  # doubling: each retry re-decodes
+                continue
+            line = buf.line_at(pos)
+            if cut_off:
+                yield Item(line, reason="truncated",
+                           detail=f"the file ends inside this item ({e.msg}); items before it are kept")  # fmt: skip
+            else:
+                yield Item(line, reason="invalid_json",
+                           detail=f"{e.msg} at line {buf.line_at(e.pos)}; rest of file not read")  # fmt: skip
+            return
+        yield Item(buf.line_at(pos), value)
+        pos = end
+
+
+def json_file(
+    path: Path, display: str, src: JsonSource, tally: Tally, name: str
+) -> Iterator[Dialog | Document]:
+    """Records of one JSON / JSONL file; provenance `file:line N` (the line an item starts on)."""
+    try:
+        note, items = read(path, src.encoding, src.max_record_bytes)
+    except BadEncoding as e:
+        raise UserError(f"{display}: {e}") from None
+    tally.note_file(display, note)
+    shape = Shape.of(src)
+    for item in items:
+        loc = f"{display}:line {item.line}"
+        if item.reason is not None:
+            tally.reject(item.reason, loc, detail=item.detail)
+            continue
+        record = to_record(shape, item.value, loc, name, tally)
+        if record is not None:
+            yield record
+
+
+def extract_json(
+    src: JsonSource, tally: Tally, root: Path = Path("."), name: str | None = None
+) -> Iterator[Dialog | Document]:
+    """Every .json / .jsonl file of a source (a file, or a folder searched with `glob`)."""
+    name = name or src.name or src.path
+    for path, display in source_files(src.path, root, src.glob):
+        yield from guarded(json_file(path, display, src, tally, name), tally, display)
