@@ -43,7 +43,9 @@ class TabularSource(Strict):
     )
     system: str | None = Field(None, description="a fixed system prompt for every dialog")
     name: str | None = Field(None, description="label for mixing and reports; defaults to path")
-    weight: float | None = Field(None, gt=0, description="target share when mixing sources")
+    weight: float | None = Field(
+        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
+    )
     answer_format: AnswerFormat | None = None
 
 
@@ -106,7 +108,9 @@ class HtmlSource(Strict):
     encoding: str | None = None
     system: str | None = None
     name: str | None = None
-    weight: float | None = Field(None, gt=0)
+    weight: float | None = Field(
+        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
+    )
     answer_format: AnswerFormat | None = None
 
 
@@ -134,7 +138,8 @@ class RecordSource(Strict):
 
     path: str
     format: Literal["auto", "messages", "sharegpt", "alpaca", "text"] = Field(
-        "auto", description="auto: per record, by its keys (messages, conversations, instruction, text)"
+        "auto",
+        description="auto: per record, by its keys (messages, conversations, instruction, text)",
     )
     fields: ShapeFields = Field(default_factory=ShapeFields)
     roles: dict[str, str] = Field(

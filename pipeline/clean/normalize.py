@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 import ftfy
 
 from pipeline.config import NormalizeConfig
-from pipeline.records import Dialog, Document, Message
+from pipeline.records import Dialog, Document
 from pipeline.stage import StageStats
 
 # ftfy with everything that changes legitimate text switched off: only mojibake and friends remain.
@@ -122,7 +122,7 @@ def normalize(
             for m in record.messages:
                 text, what = normalize_explained(m.content, cfg)
                 changed.update(what)
-                messages.append(m if not what else Message(role=m.role, content=text))
+                messages.append(m if not what else m.model_copy(update={"content": text}))
             if changed:
                 record = record.model_copy(update={"messages": messages})
         for what in sorted(changed):

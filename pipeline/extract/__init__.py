@@ -21,8 +21,10 @@ facts (encoding chosen + confidence, delimiter, dialect, statement counts) are i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import CsvSource, HfSource, HtmlSource, JsonSource, ParquetSource, SqlSource
 from pipeline.extract.csv import extract_csv
@@ -37,10 +39,14 @@ from pipeline.extract.units import STAGE, Tally
 from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink, Report
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 Source = CsvSource | SqlSource | HtmlSource | JsonSource | ParquetSource | HfSource
 
 __all__ = [
     "extract",
+    "extract_file",
     "extract_csv",
     "extract_html",
     "extract_source",
@@ -88,3 +94,21 @@ def extract(
     tally = Tally(report.stage(STAGE), sink)
     for src in sources:
         yield from extract_source(src, tally, root)
+
+
+def extract_file(
+    sources: Sequence[Source], out: Path, rejects: Path, console: Console | None = None
+) -> tuple[Report, int]:
+    """`rawtune extract`: records JSONL + rejects JSONL + `<out stem>.report.json` (the stage's
+    counts and each file's encoding and confidence, as `prepare` puts them in its manifest)."""
+    from pipeline.progress import counted
+    from pipeline.stage import write_jsonl
+
+    report = Report()
+    with RejectSink(report, rejects) as sink:
+        n = write_jsonl(out, counted(extract(sources, report, sink), "extract", console))
+    report.check_conservation()
+    out.with_name(out.stem + ".report.json").write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    return report, n

@@ -86,7 +86,9 @@ def extract_hf(
         except StopIteration:
             break
         except errors as e:
-            tally.reject("unreadable", f"{src.path}:row {n}", detail=f"{type(e).__name__}: {e}"[:500])
+            tally.reject(
+                "unreadable", f"{src.path}:row {n}", detail=f"{type(e).__name__}: {e}"[:500]
+            )
             return
         record = to_record(shape, row, f"{src.path}:row {n}", name, tally)
         n += 1

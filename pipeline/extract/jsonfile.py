@@ -41,7 +41,8 @@ class Item:
 
     line: int
     value: Any = None
-    reason: str | None = None  # invalid_json | undecodable | too_large | truncated | trailing_data
+    # invalid_json | invalid_text | undecodable | too_large | truncated | trailing_data
+    reason: str | None = None
     detail: str = ""
 
 
@@ -91,7 +92,7 @@ def read(
 
 
 def _ascii_compatible(codec: str) -> bool:
-    return "\n{}[]\"".encode(codec) == b'\n{}[]"'
+    return '\n{}[]"'.encode(codec) == b'\n{}[]"'
 
 
 def _lines(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
@@ -111,7 +112,9 @@ def _lines(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
                     continue
                 yield from _line_item(decoder, line, lineno, codec)
         except UnicodeDecodeError as e:  # only from a recoded UTF-16/32 stream
-            yield Item(lineno + 1, reason="undecodable", detail=f"{e.reason}; rest of file not read")
+            yield Item(
+                lineno + 1, reason="undecodable", detail=f"{e.reason}; rest of file not read"
+            )
 
 
 def _physical_lines(fh: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
@@ -150,7 +153,19 @@ def _line_item(decoder: json.JSONDecoder, line: bytes, lineno: int, codec: str) 
     if text[end:].strip():
         yield Item(lineno, reason="invalid_json", detail=f"extra data at column {end + 1}")
         return
-    yield Item(lineno, value)
+    yield _checked(Item(lineno, value), text)
+
+
+def _checked(item: Item, text: str) -> Item:
+    """The item, or an `invalid_text` one when a \\uD800-style escape left a lone surrogate (valid
+    JSON, but text no UTF-8 file can hold; only escapes can make one, so only they are checked)."""
+    if "\\ud" not in text and "\\uD" not in text:
+        return item
+    try:
+        json.dumps(item.value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        return Item(item.line, reason="invalid_text", detail=f"lone surrogate escape ({e.reason})")
+    return item
 
 
 class _Buffer:
@@ -248,7 +263,7 @@ def _array_items(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Ite
                 yield Item(line, reason="invalid_json",
                            detail=f"{e.msg} at line {buf.line_at(e.pos)}; rest of file not read")  # fmt: skip
             return
-        yield Item(buf.line_at(pos), value)
+        yield _checked(Item(buf.line_at(pos), value), buf.text[pos:end])
         pos = end
 
 

@@ -16,7 +16,6 @@ where text belongs is an error, not its str()).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +29,12 @@ DEFAULT_KEYS = {
     "sharegpt": {"messages": "conversations", "role": "from", "content": "value"},
 }
 # ShareGPT exports also name turns by the product that wrote them; both are assistant turns.
-EXTRA_ROLES = {"bing": "assistant", "bard": "assistant", "chatgpt": "assistant", "observation": "tool"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+EXTRA_ROLES = {
+    "bing": "assistant",
+    "bard": "assistant",
+    "chatgpt": "assistant",
+    "observation": "tool",
+}
 REASONING_KEYS = ("reasoning_content", "reasoning", "thinking")
 
 
@@ -51,8 +54,6 @@ def _kind(value: Any) -> str:
 def _string(value: Any, what: str, optional: bool = False) -> str:
     """`value` if it is text; ShapeError naming the field and the type found otherwise."""
     if isinstance(value, str):
-        if _SURROGATE.search(value):  # a lone \ud800 escape: valid JSON, but not writable UTF-8
-            raise ShapeError("invalid_text", f"{what} holds a lone surrogate escape")
         return value
     if value is None and optional:
         return ""
@@ -153,7 +154,10 @@ class Shape:
             if role is None:
                 raise ShapeError("unknown_role", f"{where}.{rk} {snippet(raw_role, 40)!r}")
             ck = next((k for k in content_keys if k in turn), content_keys[0])
-            message: dict[str, Any] = {"role": role, "content": _content(turn.get(ck), f"{where}.{ck}")}
+            message: dict[str, Any] = {
+                "role": role,
+                "content": _content(turn.get(ck), f"{where}.{ck}"),
+            }
             rk = next((k for k in reasoning_keys if turn.get(k) is not None), None)
             if rk is not None and role == "assistant":
                 message["reasoning_content"] = _string(turn[rk], f"{where}.{rk}")
@@ -167,7 +171,9 @@ class Shape:
         output = _string(obj.get(ok), ok, optional=True)
         for key, value in ((ik, instruction), (ok, output)):
             if not value.strip():
-                raise ShapeError(f"empty_{'instruction' if key == ik else 'output'}", f"{key} is empty")
+                raise ShapeError(
+                    f"empty_{'instruction' if key == ik else 'output'}", f"{key} is empty"
+                )
         out: list[dict[str, Any]] = []
         history = obj.get(hk)
         if history is not None and not isinstance(history, list):
