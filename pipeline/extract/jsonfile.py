@@ -263,7 +263,11 @@ def _array_items(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Ite
                 yield Item(line, reason="invalid_json",
                            detail=f"{e.msg} at line {buf.line_at(e.pos)}; rest of file not read")  # fmt: skip
             return
-        yield _checked(Item(buf.line_at(pos), value), buf.text[pos:end])
+        if end - pos > max_bytes:  # read whole (the buffer held it already), still over the limit
+            yield Item(buf.line_at(pos), reason="too_large",
+                       detail=f"item of {end - pos} characters exceeds max_record_bytes ({max_bytes})")  # fmt: skip
+        else:
+            yield _checked(Item(buf.line_at(pos), value), buf.text[pos:end])
         pos = end
 
 
