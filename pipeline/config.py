@@ -75,6 +75,10 @@ class SqlSource(TabularSource):
         "auto", description="dumps: string-literal rules; auto reads the dump's header"
     )
     batch_size: int = Field(1000, gt=0)
+    encoding: str | None = Field(
+        None,
+        description="dumps: force an encoding; default: BOM, SET NAMES / client_encoding, UTF-8",
+    )
 
     @model_validator(mode="after")
     def _path_or_url(self) -> SqlSource:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.config import SqlSource
+from pipeline.errors import UserError
 from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
 from pipeline.extract.files import open_bytes, source_files
 from pipeline.extract.rows import Row, rows_to_records
@@ -885,14 +886,19 @@ NOT_A_DUMP = {
 }
 
 
-def dump_encoding(head: bytes) -> Decoding:
-    """A dump's text encoding from its first bytes: BOM, then what the dump declares (`SET NAMES`,
-    `client_encoding`), else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB
-    in a mysqldump is not text and is skipped anyway); a text value holding them is rejected,
-    never guessed."""
+def dump_encoding(head: bytes, forced: str | None = None) -> Decoding:
+    """A dump's text encoding from its first bytes: BOM, the source's `encoding:`, then what the
+    dump declares (`SET NAMES`, `client_encoding`), else UTF-8. Bytes that do not decode are kept
+    as surrogates (a raw BLOB in a mysqldump is not text and is skipped anyway); a text value
+    holding them is rejected, never guessed."""
     bom = sniff_bom(head)
     if bom:
         return Decoding(bom, "bom", 1.0)
+    if forced:
+        codec = whatwg_codec(forced)
+        if codec is None:
+            raise UserError(f"encoding: unknown encoding {forced!r}")
+        return Decoding(codec, "forced", 1.0)
     m = _DECLARED.search(head)
     if m:
         label = next(g for g in m.groups() if g).decode("ascii").lower()
@@ -913,7 +919,7 @@ def dump_file(
             if head.startswith(prefix):
                 tally.reject("not_a_text_dump", display, detail=what)
                 return
-        decoding = dump_encoding(head)
+        decoding = dump_encoding(head, src.encoding)
         raw.seek(0)  # gzip/bz2/xz streams rewind too
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
@@ -949,7 +955,8 @@ def dump_file(
                     values = [None if v is BINARY else v for v in values]
                 if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
                     tally.reject("undecodable_value", loc,
-                                 detail=f"bytes that are not {decoding.encoding} in a text column")  # fmt: skip
+                                 detail=f"bytes that are not {decoding.encoding} in a text column "
+                                        "(an undeclared legacy dump needs `encoding:`)")  # fmt: skip
                     continue
                 yield dict(zip(ev.columns, values, strict=True)), loc
 
