@@ -400,9 +400,9 @@ SlopConfig.model_rebuild()
 # ---------------------------------------------------------------- loading and errors
 
 
-def _model_at(path: tuple[int | str, ...]) -> type[BaseModel] | None:
+def _model_at(path: tuple[int | str, ...], start: Any = None) -> type[BaseModel] | None:
     """The pydantic model that owns the key at `path` (for close-match suggestions)."""
-    model: Any = RunConfig
+    model: Any = start or RunConfig
     for part in path[:-1]:
         if isinstance(part, int):
             continue
@@ -447,6 +447,8 @@ def format_error(err: dict[str, Any], raw: Any) -> str:
     key = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         owner = _source_model(raw, loc) if len(loc) == 3 else None
+        if owner is None and len(loc) > 3 and (source := _source_model(raw, loc)):
+            owner = _model_at(loc[2:], source)  # a key nested in a source, e.g. fields.*
         owner = owner or _model_at(loc)
         msg = "unknown key"
         if owner is not None:
