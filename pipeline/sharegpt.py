@@ -23,13 +23,13 @@ def iter_objects(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def iter_dialogs(path: Path) -> Iterator[Dialog]:
-    """Conversations as Dialogs (provenance `name:line N`, own id in meta["id"]); conversations
+    """Conversations as Dialogs (provenance `name:line N item K`, own id in meta["id"]); conversations
     that do not fit the shape (no turns, an unknown role) are skipped."""
     shape = Shape("sharegpt", roles=dict(EXTRA_ROLES))
     for item in iter_items(path):
         if item.reason is not None:
             continue
         try:
-            yield shape.record(item.value, f"{path.name}:line {item.line}", "sharegpt")  # type: ignore[misc]
+            yield shape.record(item.value, f"{path.name}:{item.where}", "sharegpt")  # type: ignore[misc]
         except ShapeError:
             continue

@@ -180,7 +180,7 @@ def _records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Docu
 
     stats = sink.report.stage(stage)
     for item in iter_items(path):
-        where = f"{path}:line {item.line}"
+        where = f"{path}:{item.where}"
         obj = item.value
         reason, detail = item.reason, item.detail
         if reason is None and not isinstance(obj, dict):

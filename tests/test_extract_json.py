@@ -160,8 +160,8 @@ def test_real_sharegpt_export_cut_mid_array(tmp_path):
     assert reasons == {"no_turns": 126, "truncated": 1}
     assert len(records) == 17545
     first = records[0]
-    assert first.meta["id"] == "QWJhYvA_0" and first.source.endswith(".json:line 2")
-    lines = [int(r.source.rsplit(" ", 1)[1]) for r in records]
+    assert first.meta["id"] == "QWJhYvA_0" and first.source.endswith(".json:line 2 item 0")
+    lines = [int(r.source.split(":line ")[1].split()[0]) for r in records]
     assert lines == sorted(lines) and len(set(lines)) == len(lines)
     with path.open(encoding="utf-8") as fh:  # the provenance line is where the object starts
         text = list(islice(fh, lines[1000] - 1, lines[1000]))[0]
@@ -214,6 +214,7 @@ def test_chatterbot_dialogs_read_the_same_in_every_shape_and_container(tmp_path)
         got = [[{"role": m.role, "content": m.content} for m in r.messages] for r in records]
         assert got == expected, name
         assert all(r.meta["source_name"] == name for r in records)
+        assert len({r.id for r in records}) == len(records), name  # one-line arrays too
     parquet, _, _ = run([sources["parquet"]], tmp_path)
     assert parquet[120].source == "chat.parquet:row 120"
 
@@ -248,7 +249,9 @@ def test_array_decoded_through_tiny_buffers_and_oversized_items(tmp_path, monkey
     # {"text": "文档 N xx..."} pretty-printed is 26 + N characters: over 40 from N = 15
     assert [r.text for r in records] == [i["text"] for i in items[:15]]
     assert [r["reason"] for r in rejects] == ["too_large"] * 15
-    assert [r["source"] for r in rejects] == [f"docs.json:line {2 + 3 * i}" for i in range(15, 30)]
+    assert [r["source"] for r in rejects] == [
+        f"docs.json:line {2 + 3 * i} item {i}" for i in range(15, 30)
+    ]
 
     monkeypatch.setattr(jsonfile, "CHUNK", 5)
     records, rejects, _ = run([{"kind": "json", "path": "docs.json", "format": "text"}], tmp_path)

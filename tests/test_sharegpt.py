@@ -52,4 +52,4 @@ def test_dialogs_map_roles_and_skip_conversations_that_do_not_fit(tmp_path):
         ("user", "hi"),
         ("assistant", "yo"),
     ]
-    assert dialogs[0].source == "s.json:line 1"
+    assert dialogs[0].source == "s.json:line 1 item 0"

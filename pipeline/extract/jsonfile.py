@@ -44,6 +44,12 @@ class Item:
     # invalid_json | invalid_text | undecodable | too_large | truncated | trailing_data
     reason: str | None = None
     detail: str = ""
+    index: int | None = None  # position in a top-level array (a one-line array has one line)
+
+    @property
+    def where(self) -> str:
+        """`line N`, and for an array item `line N item K` (K counts from 0, as data[K])."""
+        return f"line {self.line}" + (f" item {self.index}" if self.index is not None else "")
 
 
 class BadEncoding(ValueError):
@@ -224,6 +230,12 @@ def _skip_blank(buf: _Buffer, pos: int, also: str = "") -> int:
 
 
 def _array_items(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Iterator[Item]:
+    for index, item in enumerate(_array_values(buf, decoder, max_bytes)):
+        item.index = index
+        yield item
+
+
+def _array_values(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Iterator[Item]:
     pos = _skip_blank(buf, 0) + 1  # past the "["
     while True:
         pos = _skip_blank(buf, pos, ",")
@@ -282,7 +294,7 @@ def json_file(
     tally.note_file(display, note)
     shape = Shape.of(src)
     for item in items:
-        loc = f"{display}:line {item.line}"
+        loc = f"{display}:{item.where}"
         if item.reason is not None:
             tally.reject(item.reason, loc, detail=item.detail)
             continue
