@@ -1,4 +1,5 @@
-"""JSON files as a stream of (line, value) items: a top-level array, or JSON Lines, told apart by content.
+"""JSON files as a stream of (line, value) items: a top-level array or JSON Lines, told apart by
+content.
 
 A file whose first non-blank character is `[` is an array; its items are decoded one at a time from
 a growing buffer, so a large export is never parsed whole and a file cut off mid-array (as real
@@ -6,9 +7,10 @@ exports are) yields every complete item before the cut, then one `truncated` ite
 JSON Lines: each line is decoded on its own, so a line that is not JSON, not UTF-8, or longer than
 `max_bytes` is one bad item with its line number and the next line is read as usual.
 
-Hand-written over `json.JSONDecoder.raw_decode` because no streaming JSON library is a dependency
-here (ijson would add a C extension for one flat array) and the stdlib decoder gives line-exact
-errors; the same reader serves `kind: json` sources and every records JSONL a command reads.
+Hand-written over `json.JSONDecoder.raw_decode` (a generalisation of the first ShareGPT reader)
+because a streaming parser such as ijson stops for good at the first error, with no position to
+go on from, while the stdlib decoder resumes at any offset and names the line and column of every
+error; the same reader serves `kind: json` sources and every records JSONL a command reads.
 """
 
 from __future__ import annotations
