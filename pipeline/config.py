@@ -30,7 +30,22 @@ class Strict(BaseModel):
 Layout = Literal["wide", "alpaca", "long", "text"]
 
 
-class TabularSource(Strict):
+class SourceOptions(Strict):
+    """Options every source of records with roles shares: role map, system prompt, mixing label
+    and share, answer format."""
+
+    roles: dict[str, str] = Field(
+        default_factory=dict, description="raw role value -> user|assistant|system|tool"
+    )
+    system: str | None = Field(None, description="a system prompt for dialogs that have none")
+    name: str | None = Field(None, description="label for mixing and reports; defaults to path")
+    weight: float | None = Field(
+        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
+    )
+    answer_format: AnswerFormat | None = None
+
+
+class TabularSource(SourceOptions):
     """Options shared by CSV and SQL sources: how rows become records (see pipeline/extract/rows.py)."""
 
     layout: Layout = "wide"
@@ -38,15 +53,6 @@ class TabularSource(Strict):
         default_factory=dict,
         description="record field -> column name, e.g. {user: question, assistant: answer}",
     )
-    roles: dict[str, str] = Field(
-        default_factory=dict, description="raw role value -> user|assistant|system|tool"
-    )
-    system: str | None = Field(None, description="a fixed system prompt for every dialog")
-    name: str | None = Field(None, description="label for mixing and reports; defaults to path")
-    weight: float | None = Field(
-        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
-    )
-    answer_format: AnswerFormat | None = None
 
 
 class AnswerFormat(Strict):
@@ -136,7 +142,7 @@ class ShapeFields(Strict):
     text: str | None = Field(None, description="format text: the document (text)")
 
 
-class RecordSource(Strict):
+class RecordSource(SourceOptions):
     """Options shared by JSON, Parquet and Hugging Face sources: the shape of each record (see
     pipeline/extract/shapes.py)."""
 
@@ -146,15 +152,6 @@ class RecordSource(Strict):
         description="auto: per record, by its keys (messages, conversations, instruction, text)",
     )
     fields: ShapeFields = Field(default_factory=ShapeFields)
-    roles: dict[str, str] = Field(
-        default_factory=dict, description="raw role value -> user|assistant|system|tool"
-    )
-    system: str | None = Field(None, description="a system prompt for dialogs that have none")
-    name: str | None = Field(None, description="label for mixing and reports; defaults to path")
-    weight: float | None = Field(
-        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
-    )
-    answer_format: AnswerFormat | None = None
 
 
 class JsonSource(RecordSource):
@@ -387,6 +384,7 @@ class RunConfig(Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+SourceOptions.model_rebuild()
 TabularSource.model_rebuild()
 CsvSource.model_rebuild()
 SqlSource.model_rebuild()

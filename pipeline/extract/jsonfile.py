@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.config import JsonSource
-from pipeline.errors import UserError
-from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
-from pipeline.extract.files import open_bytes, source_files
+from pipeline.extract.encoding import Decoding, bom_or_forced
+from pipeline.extract.files import open_bytes
 from pipeline.extract.shapes import Shape, to_record
-from pipeline.extract.units import Tally, guarded
+from pipeline.extract.units import Tally, each_file
 from pipeline.records import Dialog, Document
 
 CHUNK = 1 << 20
@@ -54,22 +53,10 @@ class Item:
         return f"line {self.line}" + (f" item {self.index}" if self.index is not None else "")
 
 
-class BadEncoding(ValueError):
-    """The configured encoding is not a codec Python knows."""
-
-
 def choose_encoding(head: bytes, forced: str | None) -> Decoding:
     """BOM, then the configured codec, then UTF-8 (RFC 8259); never guessed, so one bad line
     cannot turn a whole UTF-8 file into another codec's mojibake."""
-    bom = sniff_bom(head)
-    if bom:
-        return Decoding(bom, "bom", 1.0)
-    if forced:
-        codec = whatwg_codec(forced)
-        if codec is None:
-            raise BadEncoding(f"unknown encoding {forced!r}")
-        return Decoding(codec, "forced", 1.0)
-    return Decoding("utf-8", "json-default", 1.0)
+    return bom_or_forced(head, forced) or Decoding("utf-8", "json-default", 1.0)
 
 
 def is_array(head: bytes, codec: str) -> bool:
@@ -289,10 +276,7 @@ def json_file(
     path: Path, display: str, src: JsonSource, tally: Tally, name: str
 ) -> Iterator[Dialog | Document]:
     """Records of one JSON / JSONL file; provenance `file:line N` (the line an item starts on)."""
-    try:
-        note, items = read(path, src.encoding, src.max_record_bytes)
-    except BadEncoding as e:
-        raise UserError(f"{display}: {e}") from None
+    note, items = read(path, src.encoding, src.max_record_bytes)
     tally.note_file(display, note)
     shape = Shape.of(src)
     for item in items:
@@ -310,5 +294,6 @@ def extract_json(
 ) -> Iterator[Dialog | Document]:
     """Every .json / .jsonl file of a source (a file, or a folder searched with `glob`)."""
     name = name or src.name or src.path
-    for path, display in source_files(src.path, root, src.glob):
-        yield from guarded(json_file(path, display, src, tally, name), tally, display)
+    yield from each_file(
+        src.path, root, src.glob, tally, lambda p, d: json_file(p, d, src, tally, name)
+    )

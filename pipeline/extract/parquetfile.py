@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import ParquetSource
-from pipeline.extract.files import COMPRESSED, read_bytes, source_files
+from pipeline.extract.files import COMPRESSED, read_bytes
 from pipeline.extract.shapes import Shape, to_record
-from pipeline.extract.units import Tally, guarded
+from pipeline.extract.units import Tally, each_file
 from pipeline.records import Dialog, Document
 
 
@@ -49,5 +49,6 @@ def extract_parquet(
 ) -> Iterator[Dialog | Document]:
     """Every Parquet file of a source (a file, or a folder searched with `glob`)."""
     name = name or src.name or src.path
-    for path, display in source_files(src.path, root, src.glob):
-        yield from guarded(parquet_file(path, display, src, tally, name), tally, display)
+    yield from each_file(
+        src.path, root, src.glob, tally, lambda p, d: parquet_file(p, d, src, tally, name)
+    )

@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.config import SqlSource
-from pipeline.errors import UserError
-from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
+from pipeline.extract.encoding import Decoding, bom_or_forced, whatwg_codec
 from pipeline.extract.files import open_bytes, source_files
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, guarded, snippet
@@ -891,14 +890,9 @@ def dump_encoding(head: bytes, forced: str | None = None) -> Decoding:
     dump declares (`SET NAMES`, `client_encoding`), else UTF-8. Bytes that do not decode are kept
     as surrogates (a raw BLOB in a mysqldump is not text and is skipped anyway); a text value
     holding them is rejected, never guessed."""
-    bom = sniff_bom(head)
-    if bom:
-        return Decoding(bom, "bom", 1.0)
-    if forced:
-        codec = whatwg_codec(forced)
-        if codec is None:
-            raise UserError(f"encoding: unknown encoding {forced!r}")
-        return Decoding(codec, "forced", 1.0)
+    fixed = bom_or_forced(head, forced)
+    if fixed:
+        return fixed
     m = _DECLARED.search(head)
     if m:
         label = next(g for g in m.groups() if g).decode("ascii").lower()

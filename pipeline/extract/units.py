@@ -8,8 +8,9 @@ as seen, so `seen == kept + rejected` holds by construction for the `extract` st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.errors import UserError
@@ -109,3 +110,14 @@ def guarded(records: Iterator[R], tally: Tally, where: str) -> Iterator[R]:
         raise
     except input_errors() as e:
         tally.reject("unreadable", where, detail=f"{type(e).__name__}: {e}"[:500])
+
+
+def each_file(
+    path: str, root: Path, glob: str, tally: Tally, read: Callable[[Path, str], Iterator[R]]
+) -> Iterator[R]:
+    """`read(file, display path)` over every file of a source path (a file, or a folder searched
+    with `glob`), each guarded so an unreadable file is one Reject."""
+    from pipeline.extract.files import source_files
+
+    for file, display in source_files(path, root, glob):
+        yield from guarded(read(file, display), tally, display)
