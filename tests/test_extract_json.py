@@ -307,3 +307,14 @@ def test_unreadable_inputs_are_rejects_and_bugs_are_not(tmp_path, monkeypatch):
     (tmp_path / "ok.jsonl").write_text('{"text": "a"}\n')
     with pytest.raises(KeyError):
         run([{"kind": "json", "path": "ok.jsonl"}], tmp_path)
+
+
+def test_jsonl_whose_first_line_is_an_array_reads_on_line_by_line(tmp_path):
+    (tmp_path / "odd.jsonl").write_text('["a", "b"]\n{"text": "kept"}\nnot json\n{"text": "too"}\n')
+    records, rejects, _ = run([{"kind": "json", "path": "odd.jsonl"}], tmp_path)
+    assert [r.text for r in records] == ["kept", "too"]
+    assert [(r["reason"], r["source"]) for r in rejects] == [
+        ("not_an_object", "odd.jsonl:line 1 item 0"),
+        ("not_an_object", "odd.jsonl:line 1 item 1"),
+        ("invalid_json", "odd.jsonl:line 3"),
+    ]

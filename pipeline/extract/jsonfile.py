@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -42,7 +42,7 @@ class Item:
 
     line: int
     value: Any = None
-    # invalid_json | invalid_text | undecodable | too_large | truncated | trailing_data
+    # invalid_json | invalid_text | undecodable | too_large | truncated
     reason: str | None = None
     detail: str = ""
     index: int | None = None  # position in a top-level array (a one-line array has one line)
@@ -135,8 +135,13 @@ def _line_item(decoder: json.JSONDecoder, line: bytes, lineno: int, codec: str) 
         return
     if lineno == 1:
         text = text.lstrip("\ufeff")
+    yield from _text_item(decoder, text, lineno)
+
+
+def _text_item(decoder: json.JSONDecoder, text: str, lineno: int) -> Iterator[Item]:
+    """The item of one decoded line (nothing for a blank line)."""
     if not text.strip():
-        return  # a blank line holds no record
+        return
     try:
         value, end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
     except json.JSONDecodeError as e:
@@ -197,6 +202,22 @@ class _Buffer:
         self._at = 0
 
 
+def _rest_as_lines(buf: _Buffer, pos: int, decoder: json.JSONDecoder) -> Iterator[Item]:
+    """Items of the lines from `pos` on, when more text follows a closed top-level array."""
+    while True:
+        nl = buf.text.find("\n", pos)
+        while nl < 0 and buf.more():
+            nl = buf.text.find("\n", pos)
+        line = buf.line_at(pos)
+        yield from _text_item(decoder, buf.text[pos : nl if nl >= 0 else len(buf.text)], line)
+        if nl < 0:
+            return
+        pos = nl + 1
+        if pos > CHUNK:
+            buf.drop(pos)
+            pos = 0
+
+
 def _array(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
     decoder = json.JSONDecoder()
     with open_bytes(path) as fh:
@@ -219,12 +240,27 @@ def _skip_blank(buf: _Buffer, pos: int, also: str = "") -> int:
 
 
 def _array_items(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Iterator[Item]:
-    for index, item in enumerate(_array_values(buf, decoder, max_bytes)):
+    """The array's items with their index; then, if text follows the closing ], its lines (a
+    JSON Lines file whose first line is an array)."""
+    values = _array_values(buf, decoder, max_bytes)
+    index = 0
+    while True:
+        try:
+            item = next(values)
+        except StopIteration as stop:
+            rest = stop.value
+            break
         item.index = index
+        index += 1
         yield item
+    if rest is not None:
+        yield from _rest_as_lines(buf, rest, decoder)
 
 
-def _array_values(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> Iterator[Item]:
+def _array_values(
+    buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int
+) -> Generator[Item, None, int | None]:
+    """Items up to the closing ]; returns where non-blank text after it starts, if any."""
     pos = _skip_blank(buf, 0) + 1  # past the "["
     while True:
         pos = _skip_blank(buf, pos, ",")
@@ -234,10 +270,7 @@ def _array_values(buf: _Buffer, decoder: json.JSONDecoder, max_bytes: int) -> It
             return
         if buf.text[pos] == "]":
             end = _skip_blank(buf, pos + 1)
-            if end < len(buf.text):
-                yield Item(buf.line_at(end), reason="trailing_data",
-                           detail="text after the array's closing ] was not read")  # fmt: skip
-            return
+            return end if end < len(buf.text) else None
         if pos > CHUNK:
             buf.drop(pos)
             pos = 0
