@@ -104,6 +104,16 @@ def test_alpaca_history_becomes_earlier_turns_and_input_joins_instruction():
     ]
 
 
+def test_source_system_prompt_only_where_a_dialog_has_none():
+    shape = Shape("messages", system="default")
+    with_own = {
+        "messages": [{"role": "system", "content": "own"}, {"role": "user", "content": "q"}]
+    }
+    assert turns(shape.record(with_own, "x", "s")) == [("system", "own"), ("user", "q")]
+    bare = {"messages": [{"role": "user", "content": "q"}]}
+    assert turns(shape.record(bare, "x", "s")) == [("system", "default"), ("user", "q")]
+
+
 def test_auto_picks_the_shape_per_record_and_text_is_a_document():
     shape = Shape("auto")
     assert (

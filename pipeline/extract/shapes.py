@@ -123,13 +123,16 @@ class Shape:
             if not text.strip():
                 raise ShapeError("empty_text", "the text is empty")
             return Document(id=record_id(loc), text=text, source=loc, meta=meta)
-        messages = self._system(obj)
-        messages += self._alpaca(obj) if fmt == "alpaca" else self._turns(obj, fmt)
-        return Dialog(id=record_id(loc), messages=messages, source=loc, meta=meta)
+        turns = self._alpaca(obj) if fmt == "alpaca" else self._turns(obj, fmt)
+        return Dialog(id=record_id(loc), messages=self._system(obj, turns) + turns, source=loc,
+                      meta=meta)  # fmt: skip
 
-    def _system(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    def _system(self, obj: dict[str, Any], turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The record's own system prompt; else the source's `system:` when no turn is one."""
         key = self.key("system", "system")
-        text = _string(obj.get(key), key, optional=True) or self.system or ""
+        text = _string(obj.get(key), key, optional=True)
+        if not text.strip() and not any(t["role"] == "system" for t in turns):
+            text = self.system or ""
         return [{"role": "system", "content": text}] if text.strip() else []
 
     def _turns(self, obj: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
