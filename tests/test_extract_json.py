@@ -328,3 +328,18 @@ def test_jsonl_whose_first_line_is_an_array_reads_on_line_by_line(tmp_path):
         ("not_an_object", "odd.jsonl:line 1 item 1"),
         ("invalid_json", "odd.jsonl:line 3"),
     ]
+
+
+def test_bad_bytes_in_an_array_spoil_only_their_item(tmp_path):
+    items = [{"text": f"段落 {i}"} for i in range(5)]
+    raw = (
+        json.dumps(items, ensure_ascii=False, indent=1)
+        .encode()
+        .replace(b"\xe6\xae\xb5\xe8\x90\xbd 2", b"\xff 2")
+    )
+    (tmp_path / "bad.json").write_bytes(raw)
+    records, rejects, _ = run([{"kind": "json", "path": "bad.json"}], tmp_path)
+    assert [r.text for r in records] == ["段落 0", "段落 1", "段落 3", "段落 4"]
+    assert [(r["reason"], r["source"]) for r in rejects] == [
+        ("undecodable", "bad.json:line 8 item 2")
+    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ CHUNK = 1 << 20
 MAX_BYTES = 32 << 20
 SNIFF = 1 << 16
 _NEAR_END = 64  # a decode error this close to the buffer's end may just be a cut-off value
+_RAW_SURROGATE = re.compile("[\ud800-\udfff]")
 UTF8_HINT = "JSON is UTF-8; a legacy export needs `encoding:` on its source"
 
 
@@ -157,8 +159,15 @@ def _text_item(decoder: json.JSONDecoder, text: str, lineno: int) -> Iterator[It
 
 
 def _checked(item: Item, text: str) -> Item:
-    """The item, or an `invalid_text` one when a \\uD800-style escape left a lone surrogate (valid
-    JSON, but text no UTF-8 file can hold; only escapes can make one, so only they are checked)."""
+    """The item, or a bad one: `undecodable` when its text holds bytes the codec could not decode
+    (kept as lone surrogates by the array reader), `invalid_text` when a \\uD800-style escape left
+    a lone surrogate (valid JSON, but text no UTF-8 file can hold)."""
+    if _RAW_SURROGATE.search(text):
+        return Item(
+            item.line,
+            reason="undecodable",
+            detail=f"bytes not in the file's encoding ({UTF8_HINT})",
+        )
     if "\\ud" not in text and "\\uD" not in text:
         return item
     try:
@@ -174,7 +183,8 @@ class _Buffer:
 
     def __init__(self, fh: IO[bytes], codec: str) -> None:
         self.fh = fh
-        self.dec = codecs.getincrementaldecoder(codec)("strict")
+        # undecodable bytes become lone surrogates, so they spoil only the item they are in
+        self.dec = codecs.getincrementaldecoder(codec)("surrogateescape")
         self.text = ""
         self.eof = False
         self._line, self._at = 1, 0  # line number at self._at
@@ -222,11 +232,7 @@ def _array(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
     decoder = json.JSONDecoder()
     with open_bytes(path) as fh:
         buf = _Buffer(fh, codec)
-        try:
-            yield from _array_items(buf, decoder, max_bytes)
-        except UnicodeDecodeError as e:
-            yield Item(buf.line_at(len(buf.text)), reason="undecodable",
-                       detail=f"invalid {codec} ({e.reason}); rest of file not read ({UTF8_HINT})")  # fmt: skip
+        yield from _array_items(buf, decoder, max_bytes)
 
 
 def _skip_blank(buf: _Buffer, pos: int, also: str = "") -> int:
