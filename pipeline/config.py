@@ -177,6 +177,9 @@ class HfSource(RecordSource):
     builder: str | None = Field(
         None, description="datasets builder (json, parquet, csv); default: from the file names"
     )
+    encoding: str | None = Field(
+        None, description="JSON/CSV data files in a legacy encoding (passed to the builder)"
+    )
 
 
 Source = Annotated[

@@ -34,6 +34,7 @@ SOURCE = {
     "sql": {"kind": "sql", "table": "qa", "layout": "wide"},
     "html": {"kind": "html", "mode": "dialog", "preset": "qa"},
     "json": {"kind": "json"},
+    "hf": {"kind": "hf"},  # a local JSONL read by datasets' json builder
 }
 
 

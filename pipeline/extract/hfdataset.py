@@ -49,16 +49,18 @@ def load(src: HfSource, base: Path) -> Iterable[dict[str, Any]]:
                 raise UserError(f"{src.path}: no split {src.split!r} (has: {', '.join(ds)})")
             ds = ds[src.split]
         return ds
+    extra = {"encoding": src.encoding} if src.encoding else {}  # json and csv builders take it
     if base.is_dir():
         return datasets.load_dataset(
             src.builder or str(base),
             data_dir=str(base) if src.builder else None,
             split=src.split,
             streaming=True,
+            **extra,
         )
     builder = src.builder or _builder(base)
     return datasets.load_dataset(
-        builder, data_files={src.split: str(base)}, split=src.split, streaming=True
+        builder, data_files={src.split: str(base)}, split=src.split, streaming=True, **extra
     )
 
 
@@ -71,8 +73,9 @@ def extract_hf(
     if not base.exists():
         raise UserError(f"source path not found: {base}")
     errors = _library_errors()
-    tally.note_file(src.path, {"split": src.split, "encoding": "utf-8", "method": "format",
-                               "confidence": 1.0})  # fmt: skip
+    method = "forced" if src.encoding else "format"
+    tally.note_file(src.path, {"split": src.split, "encoding": src.encoding or "utf-8",
+                               "method": method, "confidence": 1.0})  # fmt: skip
     shape = Shape.of(src)
     n = 0
     try:
