@@ -71,7 +71,7 @@ def is_array(head: bytes, codec: str) -> bool:
 def iter_items(
     path: Path, encoding: str | None = None, max_bytes: int = MAX_BYTES
 ) -> Iterator[Item]:
-    """Every item of a .json / .jsonl file (compressed or not), in order; see the module docstring."""
+    """Every item of a .json / .jsonl file (compressed or not), in order (see the module doc)."""
     yield from read(path, encoding, max_bytes)[1]
 
 
@@ -104,8 +104,11 @@ def _lines(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
             for line, size in _physical_lines(fh, max_bytes):
                 lineno += 1
                 if line is None:
-                    yield Item(lineno, reason="too_large",
-                               detail=f"line of {size} bytes exceeds max_record_bytes ({max_bytes})")  # fmt: skip
+                    yield Item(
+                        lineno,
+                        reason="too_large",
+                        detail=f"line of {size} bytes exceeds max_record_bytes ({max_bytes})",
+                    )
                     continue
                 yield from _line_item(decoder, line, lineno, codec)
         except UnicodeDecodeError as e:  # only from a recoded UTF-16/32 stream
@@ -132,8 +135,11 @@ def _line_item(decoder: json.JSONDecoder, line: bytes, lineno: int, codec: str) 
     try:
         text = line.decode(codec)
     except UnicodeDecodeError as e:
-        yield Item(lineno, reason="undecodable",
-                   detail=f"invalid {codec} at byte {e.start} of the line ({UTF8_HINT})")  # fmt: skip
+        yield Item(
+            lineno,
+            reason="undecodable",
+            detail=f"invalid {codec} at byte {e.start} of the line ({UTF8_HINT})",
+        )
         return
     if lineno == 1:
         text = text.lstrip("\ufeff")
@@ -236,7 +242,7 @@ def _array(path: Path, codec: str, max_bytes: int) -> Iterator[Item]:
 
 
 def _skip_blank(buf: _Buffer, pos: int, also: str = "") -> int:
-    """Position of the next character that is not whitespace (or in `also`), reading on as needed."""
+    """Position of the next character that is not blank (or in `also`), reading on as needed."""
     while True:
         n = len(buf.text)
         while pos < n and buf.text[pos] in " \t\r\n\ufeff" + also:
@@ -271,8 +277,11 @@ def _array_values(
     while True:
         pos = _skip_blank(buf, pos, ",")
         if pos >= len(buf.text):
-            yield Item(buf.line_at(pos), reason="truncated",
-                       detail="the file ends before the array's closing ]")  # fmt: skip
+            yield Item(
+                buf.line_at(pos),
+                reason="truncated",
+                detail="the file ends before the array's closing ]",
+            )
             return
         if buf.text[pos] == "]":
             end = _skip_blank(buf, pos + 1)
@@ -283,29 +292,44 @@ def _array_values(
         try:
             value, end = decoder.raw_decode(buf.text, pos)
         except RecursionError:
-            yield Item(buf.line_at(pos), reason="invalid_json",
-                       detail="nested too deeply; rest of file not read")  # fmt: skip
+            yield Item(
+                buf.line_at(pos),
+                reason="invalid_json",
+                detail="nested too deeply; rest of file not read",
+            )
             return
         except json.JSONDecodeError as e:
             cut_off = e.msg.startswith("Unterminated string") or e.pos >= len(buf.text) - _NEAR_END
             if cut_off and not buf.eof:
                 if len(buf.text) - pos > max_bytes:
-                    yield Item(buf.line_at(pos), reason="too_large",
-                               detail=f"item exceeds max_record_bytes ({max_bytes}); rest of file not read")  # fmt: skip
+                    yield Item(
+                        buf.line_at(pos),
+                        reason="too_large",
+                        detail=f"item over max_record_bytes ({max_bytes}); rest of file not read",
+                    )
                     return
                 buf.more(max(CHUNK, len(buf.text) - pos))  # doubling: each retry re-decodes
                 continue
             line = buf.line_at(pos)
             if cut_off:
-                yield Item(line, reason="truncated",
-                           detail=f"the file ends inside this item ({e.msg}); items before it are kept")  # fmt: skip
+                yield Item(
+                    line,
+                    reason="truncated",
+                    detail=f"the file ends inside this item ({e.msg}); items before it are kept",
+                )
             else:
-                yield Item(line, reason="invalid_json",
-                           detail=f"{e.msg} at line {buf.line_at(e.pos)}; rest of file not read")  # fmt: skip
+                yield Item(
+                    line,
+                    reason="invalid_json",
+                    detail=f"{e.msg} at line {buf.line_at(e.pos)}; rest of file not read",
+                )
             return
         if end - pos > max_bytes:  # read whole (the buffer held it already), still over the limit
-            yield Item(buf.line_at(pos), reason="too_large",
-                       detail=f"item of {end - pos} characters exceeds max_record_bytes ({max_bytes})")  # fmt: skip
+            yield Item(
+                buf.line_at(pos),
+                reason="too_large",
+                detail=f"item of {end - pos} characters exceeds max_record_bytes ({max_bytes})",
+            )
         else:
             yield _checked(Item(buf.line_at(pos), value), buf.text[pos:end])
         pos = end

@@ -32,8 +32,8 @@ def parquet_file(
 ) -> Iterator[Dialog | Document]:
     """Records of one Parquet file, batch by batch."""
     pf = _open(path)
-    tally.note_file(display, {"encoding": "utf-8", "method": "format", "confidence": 1.0,
-                              "rows": pf.metadata.num_rows, "columns": pf.schema_arrow.names})  # fmt: skip
+    facts = {"rows": pf.metadata.num_rows, "columns": pf.schema_arrow.names}
+    tally.note_file(display, {"encoding": "utf-8", "method": "format", "confidence": 1.0, **facts})
     shape = Shape.of(src)
     n = 0
     for batch in pf.iter_batches(batch_size=src.batch_size):

@@ -1,4 +1,5 @@
-"""One JSON-like record (a dict from a JSON line, a Parquet row, a datasets row) -> Dialog or Document.
+"""One JSON-like record (a JSON line or array item, a Parquet row, a datasets row) -> a Dialog or
+a Document.
 
 Formats (`format:` of a json / parquet / hf source; `fields:` renames keys, `roles:` maps roles):
 - messages: OpenAI style, `{"messages": [{"role", "content", "reasoning_content"?}, ...]}`;
