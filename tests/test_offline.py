@@ -74,3 +74,31 @@ def test_prepare_and_train_offline_behind_a_socket_guard(
         assert not log.exists(), log.read_text()
     assert (tmp_path / "processed" / "mixed" / "manifest.json").is_file()
     assert list((tmp_path / "outputs").rglob("adapter_config.json"))
+
+
+def test_hf_source_makes_no_connection_even_with_the_hub_on(tmp_path, monkeypatch):
+    """`datasets.load_dataset` of a local file would send a download-count request; an `hf`
+    source turns that off, so reading local data never touches the network."""
+    import json
+    import socket
+
+    from pipeline.config import load_config
+    from pipeline.extract import extract
+    from pipeline.stage import RejectSink, Report
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access refused")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    line = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    (tmp_path / "d.jsonl").write_text(json.dumps(line) + "\n")
+    cfg = load_config(None, ['sources=[{"kind": "hf", "path": "d.jsonl"}]'])
+    report = Report()
+    with RejectSink(report) as sink:
+        records = list(extract(cfg.sources, report, sink, root=tmp_path))
+    assert len(records) == 1 and attempts == []

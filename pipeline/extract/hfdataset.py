@@ -42,6 +42,9 @@ def load(src: HfSource, base: Path) -> Iterable[dict[str, Any]]:
     """The split's rows: load_from_disk for a saved dataset, else load_dataset(streaming=True)."""
     import datasets
 
+    # load_dataset of local files still sends a download-count HEAD request to the hub's S3
+    # bucket (datasets.load.increase_load_count); a local read needs no network, so it is off.
+    datasets.config.HF_UPDATE_DOWNLOAD_COUNTS = False
     if (base / "state.json").is_file() or (base / "dataset_dict.json").is_file():
         ds = datasets.load_from_disk(str(base))
         if isinstance(ds, datasets.DatasetDict):
