@@ -91,3 +91,22 @@ def test_filler_turns_counted_and_reasoning_kept_through_clean():
     assert report.stage("clean").changed["slop.filler_stripped"] == 1
     assert out.messages[1].content == "Use git revert HEAD."
     assert out.messages[1].reasoning_content == "revert is safe on shared branches"
+
+
+def test_merged_assistant_turns_keep_both_reasonings():
+    from pipeline.clean.quality import merge_same_role
+
+    d = Dialog(
+        id="m",
+        source="m",
+        messages=[
+            Message(role="user", content="q"),
+            Message(role="assistant", content="a1", reasoning_content="t1"),
+            Message(role="assistant", content="a2", reasoning_content="t2"),
+        ],
+    )
+    merged = merge_same_role(d).messages
+    assert [(m.content, m.reasoning_content) for m in merged] == [
+        ("q", None),
+        ("a1\n\na2", "t1\n\nt2"),
+    ]
