@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,12 @@ from pipeline.config import CsvSource, HfSource, HtmlSource, JsonSource, Parquet
 from pipeline.extract.csv import extract_csv
 from pipeline.extract.hfdataset import extract_hf
 from pipeline.extract.html import extract_html
-from pipeline.extract.jsonfile import extract_json
-from pipeline.extract.parquetfile import extract_parquet
+from pipeline.extract.jsonfile import json_file
+from pipeline.extract.parquetfile import parquet_file
 from pipeline.extract.rows import rows_to_records
 from pipeline.extract.sql import extract_sql_dump
 from pipeline.extract.sqldb import display_url, extract_sql_db
-from pipeline.extract.units import STAGE, Tally
+from pipeline.extract.units import STAGE, Tally, each_file
 from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink, Report
 
@@ -75,10 +76,10 @@ def extract_source(
         yield from extract_csv(src, tally, root, name)
     elif isinstance(src, HtmlSource):
         yield from extract_html(src, tally, root, name)
-    elif isinstance(src, JsonSource):
-        yield from extract_json(src, tally, root, name)
-    elif isinstance(src, ParquetSource):
-        yield from extract_parquet(src, tally, root, name)
+    elif isinstance(src, JsonSource | ParquetSource):  # one reader per file of the path
+        read = json_file if isinstance(src, JsonSource) else parquet_file
+        per_file = partial(read, src=src, tally=tally, name=name)
+        yield from each_file(src.path, root, src.glob, tally, per_file)
     elif isinstance(src, HfSource):
         yield from extract_hf(src, tally, root, name)
     elif src.url:

@@ -27,7 +27,7 @@ from pipeline.config import JsonSource
 from pipeline.extract.encoding import Decoding, bom_or_forced
 from pipeline.extract.files import open_bytes
 from pipeline.extract.shapes import Shape, to_record
-from pipeline.extract.units import Tally, each_file
+from pipeline.extract.units import Tally
 from pipeline.records import Dialog, Document
 
 CHUNK = 1 << 20
@@ -350,13 +350,3 @@ def json_file(
         record = to_record(shape, item.value, loc, name, tally)
         if record is not None:
             yield record
-
-
-def extract_json(
-    src: JsonSource, tally: Tally, root: Path = Path("."), name: str | None = None
-) -> Iterator[Dialog | Document]:
-    """Every .json / .jsonl file of a source (a file, or a folder searched with `glob`)."""
-    name = name or src.name or src.path
-    yield from each_file(
-        src.path, root, src.glob, tally, lambda p, d: json_file(p, d, src, tally, name)
-    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.config import ParquetSource
 from pipeline.extract.files import COMPRESSED, read_bytes
 from pipeline.extract.shapes import Shape, to_record
-from pipeline.extract.units import Tally, each_file
+from pipeline.extract.units import Tally
 from pipeline.records import Dialog, Document
 
 
@@ -42,13 +42,3 @@ def parquet_file(
             n += 1
             if record is not None:
                 yield record
-
-
-def extract_parquet(
-    src: ParquetSource, tally: Tally, root: Path = Path("."), name: str | None = None
-) -> Iterator[Dialog | Document]:
-    """Every Parquet file of a source (a file, or a folder searched with `glob`)."""
-    name = name or src.name or src.path
-    yield from each_file(
-        src.path, root, src.glob, tally, lambda p, d: parquet_file(p, d, src, tally, name)
-    )
