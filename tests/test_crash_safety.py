@@ -41,11 +41,12 @@ def looks_safe(out: Path) -> bool:
     return True
 
 
-def wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> bool:
-    """Poll until `path` exists (True) or the process ends or time runs out (False)."""
+def wait_for_writing(root: Path, out: Path, proc: subprocess.Popen, timeout: float) -> bool:
+    """Poll until a temporary shard folder (any folder beside `out`) exists, i.e. shards are being
+    written (True), or the process ends or time runs out (False)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
-        if path.exists():
+        if root.is_dir() and any(p.is_dir() and p != out for p in root.iterdir()):
             return True
         time.sleep(0.005)
     return False
@@ -54,7 +55,7 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> bool:
 @pytest.mark.slow
 def test_sigkill_during_prepare_never_leaves_a_complete_looking_output(tmp_path):
     root = tmp_path / "processed"
-    out, partial = root / "mixed", root / ".mixed.partial"
+    out = root / "mixed"
     # one row per shard: many files and fsyncs, so the write phase is a real window to hit
     args = [sys.executable, "-m", "pipeline.cli", "prepare", "--config", "configs/mixed.yaml",
             "--set", f"output.dir={root}", "--set", "output.max_rows_per_shard=1"]  # fmt: skip
@@ -63,7 +64,7 @@ def test_sigkill_during_prepare_never_leaves_a_complete_looking_output(tmp_path)
     start = time.monotonic()
     first = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)  # fmt: skip
-    assert wait_for(partial, first, 600)
+    assert wait_for_writing(root, out, first, 600)
     write_start = time.monotonic()
     _, err = first.communicate(timeout=600)
     assert first.returncode == 0, err.decode()
@@ -81,7 +82,7 @@ def test_sigkill_during_prepare_never_leaves_a_complete_looking_output(tmp_path)
         if i < 5:  # anywhere in the run
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=rng.uniform(0.1, 1.0) * total)
-        elif wait_for(partial, proc, 600):  # inside the shard-writing window
+        elif wait_for_writing(root, out, proc, 600):  # inside the shard-writing window
             time.sleep(rng.uniform(0, writing))
             in_write_phase += 1
         proc.send_signal(signal.SIGKILL)
@@ -92,4 +93,4 @@ def test_sigkill_during_prepare_never_leaves_a_complete_looking_output(tmp_path)
     subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True)
     assert_complete(out)
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == reference
-    assert not partial.exists()
+    assert [p for p in root.iterdir() if p.is_dir()] == [out]  # no temporary folder left
