@@ -33,16 +33,10 @@ def _add_config_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 def cmd_extract(args: argparse.Namespace) -> None:
     from pipeline.config import load_config
-    from pipeline.extract import extract
-    from pipeline.progress import counted
-    from pipeline.stage import RejectSink, Report, write_jsonl
+    from pipeline.extract import extract_file
 
     cfg = load_config(args.config, args.overrides)
-    report = Report()
-    with RejectSink(report, Path(args.rejects)) as sink:
-        records = counted(extract(cfg.sources, report, sink), "extract", console)
-        n = write_jsonl(Path(args.output), records)
-    report.check_conservation()
+    report, n = extract_file(cfg.sources, Path(args.output), Path(args.rejects), console)
     console.print(report.table("extract"))
     console.print(f"{n} records -> {args.output}; rejects -> {args.rejects}")
 

@@ -30,7 +30,22 @@ class Strict(BaseModel):
 Layout = Literal["wide", "alpaca", "long", "text"]
 
 
-class TabularSource(Strict):
+class SourceOptions(Strict):
+    """Options every source of records with roles shares: role map, system prompt, mixing label
+    and share, answer format."""
+
+    roles: dict[str, str] = Field(
+        default_factory=dict, description="raw role value -> user|assistant|system|tool"
+    )
+    system: str | None = Field(None, description="a system prompt for dialogs that have none")
+    name: str | None = Field(None, description="label for mixing and reports; defaults to path")
+    weight: float | None = Field(
+        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
+    )
+    answer_format: AnswerFormat | None = None
+
+
+class TabularSource(SourceOptions):
     """Options shared by CSV and SQL sources: how rows become records (see pipeline/extract/rows.py)."""
 
     layout: Layout = "wide"
@@ -38,13 +53,6 @@ class TabularSource(Strict):
         default_factory=dict,
         description="record field -> column name, e.g. {user: question, assistant: answer}",
     )
-    roles: dict[str, str] = Field(
-        default_factory=dict, description="raw role value -> user|assistant|system|tool"
-    )
-    system: str | None = Field(None, description="a fixed system prompt for every dialog")
-    name: str | None = Field(None, description="label for mixing and reports; defaults to path")
-    weight: float | None = Field(None, gt=0, description="target share when mixing sources")
-    answer_format: AnswerFormat | None = None
 
 
 class AnswerFormat(Strict):
@@ -73,6 +81,10 @@ class SqlSource(TabularSource):
         "auto", description="dumps: string-literal rules; auto reads the dump's header"
     )
     batch_size: int = Field(1000, gt=0)
+    encoding: str | None = Field(
+        None,
+        description="dumps: force an encoding; default: BOM, SET NAMES / client_encoding, UTF-8",
+    )
 
     @model_validator(mode="after")
     def _path_or_url(self) -> SqlSource:
@@ -106,11 +118,74 @@ class HtmlSource(Strict):
     encoding: str | None = None
     system: str | None = None
     name: str | None = None
-    weight: float | None = Field(None, gt=0)
+    weight: float | None = Field(
+        None, gt=0, description="target share when mixing (mix.proportions overrides it)"
+    )
     answer_format: AnswerFormat | None = None
 
 
-Source = Annotated[CsvSource | SqlSource | HtmlSource, Field(discriminator="kind")]
+class ShapeFields(Strict):
+    """Key names in each input record, when they differ from the format's usual ones."""
+
+    messages: str | None = Field(None, description="the turn list (messages / conversations)")
+    role: str | None = Field(None, description="a turn's role key (role / from)")
+    content: str | None = Field(None, description="a turn's text key (content / value)")
+    reasoning: str | None = Field(
+        None, description="an assistant turn's reasoning (reasoning_content / reasoning / thinking)"
+    )
+    id: str | None = Field(None, description="the record's own id, kept in meta (id)")
+    system: str | None = Field(None, description="a system prompt key of the record (system)")
+    instruction: str | None = None
+    input: str | None = None
+    output: str | None = None
+    history: str | None = Field(None, description="alpaca: earlier [user, assistant] pairs")
+    text: str | None = Field(None, description="format text: the document (text)")
+
+
+class RecordSource(SourceOptions):
+    """Options shared by JSON, Parquet and Hugging Face sources: the shape of each record (see
+    pipeline/extract/shapes.py)."""
+
+    path: str
+    format: Literal["auto", "messages", "sharegpt", "alpaca", "text"] = Field(
+        "auto",
+        description="auto: per record, by its keys (messages, conversations, instruction, text)",
+    )
+    fields: ShapeFields = Field(default_factory=ShapeFields)
+
+
+class JsonSource(RecordSource):
+    kind: Literal["json"]
+    glob: str = Field("**/*.json*", description="folder: which files (.json, .jsonl, compressed)")
+    encoding: str | None = Field(
+        None, description="JSON is UTF-8 (BOMs honoured); set this for a legacy export (gb18030)"
+    )
+    max_record_bytes: int = Field(
+        32 << 20, gt=0, description="a longer line or array item is one reject, never held whole"
+    )
+
+
+class ParquetSource(RecordSource):
+    kind: Literal["parquet"]
+    glob: str = "**/*.parquet"
+    batch_size: int = Field(1000, gt=0)
+
+
+class HfSource(RecordSource):
+    kind: Literal["hf"]
+    split: str = Field("train", description="which split of the dataset")
+    builder: str | None = Field(
+        None, description="datasets builder (json, parquet, csv); default: from the file names"
+    )
+    encoding: str | None = Field(
+        None, description="JSON/CSV data files in a legacy encoding (passed to the builder)"
+    )
+
+
+Source = Annotated[
+    CsvSource | SqlSource | HtmlSource | JsonSource | ParquetSource | HfSource,
+    Field(discriminator="kind"),
+]
 
 
 # ---------------------------------------------------------------- clean stage
@@ -355,18 +430,23 @@ class RunConfig(Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+SourceOptions.model_rebuild()
 TabularSource.model_rebuild()
 CsvSource.model_rebuild()
 SqlSource.model_rebuild()
+RecordSource.model_rebuild()
+JsonSource.model_rebuild()
+ParquetSource.model_rebuild()
+HfSource.model_rebuild()
 SlopConfig.model_rebuild()
 
 
 # ---------------------------------------------------------------- loading and errors
 
 
-def _model_at(path: tuple[int | str, ...]) -> type[BaseModel] | None:
+def _model_at(path: tuple[int | str, ...], start: Any = None) -> type[BaseModel] | None:
     """The pydantic model that owns the key at `path` (for close-match suggestions)."""
-    model: Any = RunConfig
+    model: Any = start or RunConfig
     for part in path[:-1]:
         if isinstance(part, int):
             continue
@@ -397,16 +477,22 @@ def _source_model(raw: Any, path: tuple[int | str, ...]) -> type[BaseModel] | No
             kind = raw["sources"][path[1]].get("kind")
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
-        return {"csv": CsvSource, "sql": SqlSource, "html": HtmlSource}.get(kind)
+        return {"csv": CsvSource, "sql": SqlSource, "html": HtmlSource, "json": JsonSource,
+                "parquet": ParquetSource, "hf": HfSource}.get(kind)  # fmt: skip
     return None
+
+
+KINDS = ("csv", "sql", "html", "json", "parquet", "hf")
 
 
 def format_error(err: dict[str, Any], raw: Any) -> str:
     """One pydantic error as `key.path: message`, with a suggestion for misspelt keys."""
-    loc = tuple(p for p in err["loc"] if p not in ("csv", "sql", "html"))
+    loc = tuple(p for p in err["loc"] if p not in KINDS)
     key = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         owner = _source_model(raw, loc) if len(loc) == 3 else None
+        if owner is None and len(loc) > 3 and (source := _source_model(raw, loc)):
+            owner = _model_at(loc[2:], source)  # a key nested in a source, e.g. fields.*
         owner = owner or _model_at(loc)
         msg = "unknown key"
         if owner is not None:
@@ -419,7 +505,7 @@ def format_error(err: dict[str, Any], raw: Any) -> str:
             )
         return f"{key}: {msg}"
     if err["type"] == "union_tag_invalid":
-        return f"{key}: kind must be one of csv, sql, html"
+        return f"{key}: kind must be one of {', '.join(KINDS)}"
     return f"{key}: {err['msg']} (got {err.get('input')!r})"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -77,8 +78,46 @@ def _tokenizer(name: str | None, manifest: dict[str, Any] | None) -> Any:
     return load_tokenizer(name)
 
 
+def inspect_records(path: Path, n: int, console: Console) -> None:
+    """A records JSONL: the first n records turn by turn, then every line that is not a record
+    (line number, reason, parse error) and the counts."""
+    from pipeline.stage import RejectSink, Report, read_records
+
+    report = Report()
+    shown = 0
+    with RejectSink(report) as sink:
+        for record in read_records(path, "inspect", sink):
+            report.stage("inspect").seen += 1
+            report.stage("inspect").kept += 1
+            if shown < n:
+                text = Text()
+                for m in getattr(record, "messages", None) or []:
+                    text.append(f"{m.role}: ", style="bold")
+                    text.append(m.content + "\n")
+                if not text:
+                    text.append(record.text)
+                console.print(
+                    Panel(text, title=f"{record.id}  {record.source}", title_align="left")
+                )
+                shown += 1
+    stats = report.stage("inspect")
+    for reason, examples in stats.examples.items():
+        for e in examples:
+            console.print(
+                f"[red]{escape(reason)}[/red] {escape(e['source'])}: {escape(str(e['detail']))}"
+            )
+    reasons = ", ".join(f"{r}: {k}" for r, k in sorted(stats.rejected.items()))
+    console.print(
+        f"{stats.kept} records, {stats.rejected_total} lines that are not records"
+        + (f" ({reasons})" if reasons else "")
+    )
+
+
 def inspect_path(path: Path, n: int, tokenizer_name: str | None, console: Console) -> None:
     """Print the first n samples with trained tokens in green and masked ones dim."""
+    if path.suffix == ".jsonl":
+        inspect_records(path, n, console)
+        return
     rows, manifest = load_rows(path, n)
     tok = _tokenizer(tokenizer_name, manifest)
     shown = 0

@@ -4,7 +4,8 @@ Typical use: domain data plus 15-30% general chat so the model keeps its general
 upsampling the largest mix that fits is taken (the scarcest source relative to its share is used
 whole, the others are subsampled); with `allow_upsample` the mix keeps the total size of all
 sources and short sources are repeated (whole copies, then a seeded subset). Which rows are kept
-is decided by a seeded hash of source and id, so it does not depend on row order.
+is decided by a seeded hash of source and id, so it does not depend on row order. Shares come
+from `mix.proportions` or a source's `weight`; the report lists the id of every row left out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.config import MixConfig
+from pipeline.config import MixConfig, RunConfig
 from pipeline.errors import UserError
 
 
@@ -48,6 +49,14 @@ def _counts(amounts: list[int], order: list[int], target: float) -> list[int]:
     return counts
 
 
+def proportions(cfg: RunConfig) -> dict[str, float]:
+    """Target shares by source name: each source's `weight`, overridden by `mix.proportions`."""
+    from pipeline.extract import source_name
+
+    weights = {source_name(s): s.weight for s in cfg.sources if s.weight is not None}
+    return {**weights, **cfg.mix.proportions}
+
+
 def mix(
     rows_by_source: dict[str, list[dict[str, Any]]], cfg: MixConfig, seed: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -59,7 +68,8 @@ def mix(
     unlisted = sorted(set(rows_by_source) - set(wanted))
     if unlisted:
         raise UserError(
-            f"mix.proportions: no share for source(s) {unlisted}; known: {sorted(wanted)}"
+            f"mix.proportions: no share for source(s) {unlisted} (give each a `weight` or list it "
+            f"in mix.proportions); known: {sorted(wanted)}"
         )
     empty = sorted(k for k in wanted if not rows_by_source.get(k))
     if empty:
@@ -91,6 +101,9 @@ def mix(
             "selected_rows": sum(counts),
             "selected": sum(c * a for c, a in zip(counts, amounts[k], strict=True)),
             "dropped_rows": sum(c == 0 for c in counts),
+            "dropped_ids": [
+                str(r.get("id", "")) for r, c in zip(rows, counts, strict=True) if not c
+            ],
             "repeated_rows": sum(c - 1 for c in counts if c > 1),
         }
     grand = sum(s["selected"] for s in per_source.values())

@@ -98,13 +98,14 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
 
     splits = split_rows(rows, cfg.split.validation, cfg.split.seed)
     mix_report: dict[str, Any] | None = None
-    if cfg.mix.proportions:
-        from pipeline.mix import mix
+    from pipeline.mix import mix, proportions
 
+    if shares := proportions(cfg):
         by_source: dict[str, list[dict[str, Any]]] = {}
         for row in splits["train"]:
             by_source.setdefault(row.get("source_name", ""), []).append(row)
-        splits["train"], mix_report = mix(by_source, cfg.mix, cfg.seed)
+        mix_cfg = cfg.mix.model_copy(update={"proportions": shares})
+        splits["train"], mix_report = mix(by_source, mix_cfg, cfg.seed)
 
     stats = {name: token_stats(split_rows_) for name, split_rows_ in splits.items()}
     if cfg.pack.mode == "pretrain":

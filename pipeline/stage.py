@@ -6,7 +6,6 @@ counting and writing every drop as a `Reject` with its reason, so no rule can lo
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -162,18 +161,50 @@ def count_kept(records: Iterable[R], stats: StageStats) -> Iterator[R]:
         yield record
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield JSON objects from a JSONL file, with a one-line error naming the bad line."""
+def read_records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Document]:
+    """Records of a records JSONL, in order. A line that is not UTF-8, not JSON, not an object or
+    not a valid Dialog/Document is one Reject of `stage` (counted as seen there) with its line
+    number and the parse error, and reading goes on; a missing file is a one-line UserError."""
     from pipeline.errors import UserError
 
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    return _records(path, stage, sink)
+
+
+def _records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Document]:
+    from pydantic import ValidationError
+
+    from pipeline.extract.jsonfile import iter_items
+    from pipeline.records import record_from_dict
+
+    stats = sink.report.stage(stage)
+    for item in iter_items(path):
+        where = f"{path}:{item.where}"
+        obj = item.value
+        reason, detail = item.reason, item.detail
+        if reason is None and not isinstance(obj, dict):
+            reason, detail = "not_an_object", f"expected a JSON object, got {type(obj).__name__}"
+        if reason is None:
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+                yield record_from_dict(obj)
+                continue
+            except ValidationError as e:
+                first = e.errors()[0]
+                loc = ".".join(str(p) for p in first["loc"])
+                reason, detail = "invalid_record", f"{loc}: {first['msg']}" if loc else first["msg"]
+        stats.seen += 1
+        own_id = obj.get("id") if isinstance(obj, dict) else None
+        sink.add(
+            Reject(
+                id=own_id if isinstance(own_id, str) else f"line {item.line}",
+                stage=stage,
+                reason=reason,
+                source=where,
+                record=obj if isinstance(obj, dict) else None,
+                detail=detail,
+            )
+        )
 
 
 def write_jsonl(path: Path, items: Iterable[BaseModel]) -> int:

@@ -16,6 +16,7 @@ import argparse
 import csv
 import html
 import io
+import json
 import random
 import re
 import shutil
@@ -37,6 +38,13 @@ from sample_content.articles import ARTICLES  # noqa: E402
 from sample_content.chats import LONG_CSV, MYSQL_CHATS, PG_CHATS, SQLITE_CHATS  # noqa: E402
 from sample_content.en_qa import FAQ_CSV, GARDEN_FAQ_PAGE, LINUX_FAQ_PAGE, TRAVEL_FAQ_PAGE  # noqa: E402
 from sample_content.forum import EN_THREADS, MIXED_THREADS, ZH_THREADS  # noqa: E402
+from sample_content.general import (  # noqa: E402
+    ALPACA,
+    GENERAL_CHAT,
+    REASONING,
+    SHAREGPT_CUT_IN,
+    SHAREGPT_EXPORT,
+)
 from sample_content.zh_qa import FAQ_ZH_CSV, ZH_COOKING_PAGE, ZH_FAQ_PAGE_GB  # noqa: E402
 
 RAW = HERE.parent / "data" / "raw"  # default output
@@ -619,6 +627,60 @@ INSERT INTO helpdesk_messages (ticket_id, position, sender, message, sent_at) VA
     (out / "sql" / "chats.mysql.sql").write_bytes(dump)
 
 
+# ---------------------------------------------------------------- JSON: messages, ShareGPT, Alpaca
+
+SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
+# Lines a real JSONL accumulates (a log line, a stray array, a wrong type); each must be one reject.
+BAD_JSONL_LINES = [
+    "INFO exported 9 conversations",
+    '["user", "hello"]',
+    '{"messages": [{"role": "user", "content": 42}, {"role": "assistant", "content": "?"}]}',
+]
+
+
+def _json_line(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def build_json(out: Path) -> None:
+    """general-chat.jsonl (OpenAI messages, a reasoning turn, planted bad lines), a ShareGPT export
+    cut off mid-array, and an Alpaca file with `input` and `history`."""
+    d = out / "json"
+    d.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for dialog in GENERAL_CHAT:
+        messages = [{"role": r, "content": c} for r, c in dialog.turns]
+        if dialog.id in REASONING:
+            messages[-1]["reasoning_content"] = REASONING[dialog.id]
+        lines.append(_json_line({"id": dialog.id, "messages": messages}))
+    for i, bad in enumerate(BAD_JSONL_LINES):
+        lines.insert(2 + 3 * i, bad)
+    (d / "general-chat.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    convs = [
+        {"id": dialog.id, "conversations": [{"from": SHAREGPT_ROLES[r], "value": c}
+                                            for r, c in dialog.turns]}
+        for dialog in SHAREGPT_EXPORT
+    ]  # fmt: skip
+    text = json.dumps(convs, ensure_ascii=False, indent=2)
+    cut = text.index(f'"id": "{SHAREGPT_CUT_IN}"')
+    cut = text.index('"value"', cut)  # inside the conversation's first turn
+    (d / "sharegpt-export.json").write_text(text[:cut], encoding="utf-8")
+
+    records = []
+    for dialog in ALPACA:
+        turns = [c for _, c in dialog.turns]
+        pairs = [turns[i : i + 2] for i in range(0, len(turns) - 2, 2)]
+        instruction, _, extra = turns[-2].partition("\n---\n")
+        record = {"instruction": instruction, "input": extra, "output": turns[-1]}
+        if pairs:
+            record["history"] = pairs
+        records.append(record)
+    (d / "alpaca.json").write_text(
+        json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
 # ---------------------------------------------------------------- main
 
 SERVER_DUMPS = {"chats.pg.sql": build_pg_dump, "chats.mysql.sql": build_mysql_dump}
@@ -626,7 +688,7 @@ SERVER_DUMPS = {"chats.pg.sql": build_pg_dump, "chats.mysql.sql": build_mysql_du
 
 def build(out: Path, servers: bool = True) -> None:
     """Write every generated file under `out`; with servers=False the pg/MariaDB dumps are left alone."""
-    for sub in ("html", "csv"):
+    for sub in ("html", "csv", "json"):
         shutil.rmtree(out / sub, ignore_errors=True)
     for name in ("chats.sqlite.sql", *(SERVER_DUMPS if servers else ())):
         (out / "sql" / name).unlink(missing_ok=True)
@@ -634,6 +696,7 @@ def build(out: Path, servers: bool = True) -> None:
     build_faq_csv(out)
     build_faq_zh_csv(out)
     build_conversations_csv(out)
+    build_json(out)
     build_sqlite_dump(out)
     if servers:
         for name, builder in SERVER_DUMPS.items():

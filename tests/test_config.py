@@ -43,6 +43,12 @@ def test_default_config_validates():
             "turn_selector",
         ),
         ("clean: {dedup: {num_perms: 64}}", "clean.dedup.num_perms", "num_perm"),
+        ("sources: [{kind: json, path: a.jsonl, fromat: alpaca}]", "sources.0.fromat", "format"),
+        (
+            "sources: [{kind: parquet, path: a/, fields: {mesages: dialog}}]",
+            "sources.0.fields.mesages",
+            "messages",
+        ),
     ],
 )
 def test_misspelt_key_names_key_and_suggests(tmp_path, text, key, suggestion):
@@ -58,7 +64,7 @@ def test_bad_value_names_key_and_expectation(tmp_path):
 
 
 def test_bad_kind_and_bad_yaml(tmp_path):
-    assert "kind must be one of csv, sql, html" in error_of(
+    assert "kind must be one of csv, sql, html, json, parquet, hf" in error_of(
         write(tmp_path, "sources: [{kind: xls, path: a}]")
     )
     assert "not valid YAML" in error_of(write(tmp_path, "train: [unclosed"))

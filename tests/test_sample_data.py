@@ -267,9 +267,18 @@ def test_default_config_validates_and_covers_the_sample_files():
     dialog_inputs = {
         p
         for p in RAW.rglob("*")
-        if p.is_file() and p.name != "README.md" and p.parent.name != "articles"
+        if p.is_file() and p.name != "README.md" and p.parent.name not in ("articles", "json")
     }
     assert dialog_inputs <= covered, sorted(str(p) for p in dialog_inputs - covered)
+
+
+def test_mixed_config_reads_every_json_sample_beside_csv_sql_and_html():
+    cfg = load_config(ROOT / "configs" / "mixed.yaml")
+    kinds = {s.kind for s in cfg.sources}
+    assert kinds == {"csv", "sql", "html", "json"}
+    json_paths = {ROOT / s.path for s in cfg.sources if s.kind == "json"}
+    assert json_paths == set((RAW / "json").iterdir())
+    assert set(cfg.mix.proportions) == {s.name for s in cfg.sources}
 
 
 def test_committed_files_are_what_the_build_script_writes(tmp_path):

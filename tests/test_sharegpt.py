@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pipeline.sharegpt as sharegpt
+import pipeline.extract.jsonfile as jsonfile
 from pipeline.sharegpt import iter_dialogs, iter_objects
 
 
 def test_truncated_file_yields_every_complete_conversation(tmp_path, monkeypatch):
-    monkeypatch.setattr(sharegpt, "CHUNK", 7)  # force many buffer refills, mid-token
+    monkeypatch.setattr(jsonfile, "CHUNK", 7)  # force many buffer refills, mid-token
     convs = [
         {
             "id": f"c{i}",
@@ -29,7 +29,7 @@ def test_truncated_file_yields_every_complete_conversation(tmp_path, monkeypatch
     assert len(list(iter_objects(whole))) == 5
 
 
-def test_dialogs_map_roles_and_skip_unknown_turns(tmp_path):
+def test_dialogs_map_roles_and_skip_conversations_that_do_not_fit(tmp_path):
     path = tmp_path / "s.json"
     path.write_text(
         json.dumps(
@@ -38,18 +38,18 @@ def test_dialogs_map_roles_and_skip_unknown_turns(tmp_path):
                     "id": "a",
                     "conversations": [
                         {"from": "human", "value": "hi"},
-                        {"from": "bing", "value": "?"},
                         {"from": "gpt", "value": "yo"},
                     ],
                 },
                 {"id": "b", "conversations": []},
+                {"id": "c", "conversations": [{"from": "narrator", "value": "?"}]},
             ]
         )
     )
     dialogs = list(iter_dialogs(path))
-    assert [d.id for d in dialogs] == ["a"]
+    assert [d.meta["id"] for d in dialogs] == ["a"]
     assert [(m.role, m.content) for m in dialogs[0].messages] == [
         ("user", "hi"),
         ("assistant", "yo"),
     ]
-    assert dialogs[0].source == "s.json#a"
+    assert dialogs[0].source == "s.json:line 1 item 0"

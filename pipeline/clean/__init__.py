@@ -62,41 +62,14 @@ def clean(
 
 def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
     """`rawtune clean`: records JSONL in, cleaned JSONL + rejects JSONL + `<out>.report.json` out.
-    A line that is not a record is itself a Reject (`invalid_record`), never a crash."""
-    from pydantic import ValidationError
-
-    from pipeline.errors import UserError
+    A line that is not a record is itself a Reject with its line number, never a crash."""
     from pipeline.progress import counted
-    from pipeline.records import Reject, record_from_dict
-    from pipeline.stage import read_jsonl, write_jsonl
+    from pipeline.stage import read_records, write_jsonl
 
-    if not inp.is_file():
-        raise UserError(f"{inp}: file not found")
     report = Report()
-    stats = report.stage(STAGE)
-
-    def records(sink: RejectSink) -> Iterator[Dialog | Document]:
-        for lineno, obj in enumerate(read_jsonl(inp), 1):
-            try:
-                yield record_from_dict(obj)
-            except (ValidationError, TypeError) as e:
-                stats.seen += 1
-                detail = e.errors()[0]["msg"] if isinstance(e, ValidationError) else str(e)
-                sink.add(
-                    Reject(
-                        id=str(obj.get("id", f"line {lineno}"))
-                        if isinstance(obj, dict)
-                        else f"line {lineno}",
-                        stage=STAGE,
-                        reason="invalid_record",
-                        source=f"{inp}:line {lineno}",
-                        record=obj if isinstance(obj, dict) else None,
-                        detail=detail,
-                    )
-                )
-
     with RejectSink(report, rejects) as sink:
-        write_jsonl(out, counted(clean(records(sink), cfg, report, sink), "clean"))
+        records = read_records(inp, STAGE, sink)
+        write_jsonl(out, counted(clean(records, cfg, report, sink), "clean"))
     report.check_conservation()
     out.with_name(out.stem + ".report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False)

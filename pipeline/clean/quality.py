@@ -24,7 +24,13 @@ def merge_same_role(dialog: Dialog) -> Dialog:
     merged: list[Message] = []
     for m in dialog.messages:
         if merged and merged[-1].role == m.role and m.role != "system":
-            merged[-1] = Message(role=m.role, content=f"{merged[-1].content}\n\n{m.content}")
+            prev = merged[-1]
+            thoughts = [t for t in (prev.reasoning_content, m.reasoning_content) if t]
+            merged[-1] = Message(
+                role=m.role,
+                content=f"{prev.content}\n\n{m.content}",
+                reasoning_content="\n\n".join(thoughts) if thoughts else None,
+            )
         else:
             merged.append(m)
     return dialog.model_copy(update={"messages": merged})

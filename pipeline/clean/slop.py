@@ -198,7 +198,7 @@ class SlopStep:
                 continue
             stripped = strip_sentences(m.content, self.matcher.spans("filler", m.content))
             stats.count_change("slop.filler_stripped")
-            out[i] = m.model_copy(update={"content": stripped})
+            out[i] = m.model_copy(update={"content": stripped})  # keeps reasoning_content
             if not stripped and m.role == "assistant":
                 emptied.append(i)
         if emptied:

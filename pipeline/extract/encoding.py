@@ -115,6 +115,22 @@ _META_CHARSET = re.compile(
 _XML_DECL = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:\-]+)""")
 
 
+def bom_or_forced(head: bytes, forced: str | None) -> Decoding | None:
+    """The codec a BOM or the source's `encoding:` fixes, or None when neither does (for readers
+    that never guess: JSON, SQL dumps). An unknown label is a config error."""
+    from pipeline.errors import UserError
+
+    bom = sniff_bom(head)
+    if bom:
+        return Decoding(bom, "bom", 1.0)
+    if forced:
+        codec = whatwg_codec(forced)
+        if codec is None:
+            raise UserError(f"encoding: unknown encoding {forced!r}")
+        return Decoding(codec, "forced", 1.0)
+    return None
+
+
 def declared_html_charset(data: bytes) -> str | None:
     """The charset an HTML page declares in its first 1024 bytes (meta charset, http-equiv
     content, or XML declaration), as the WHATWG prescan looks for it."""

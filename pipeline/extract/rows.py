@@ -206,7 +206,7 @@ def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
         return (1, value, seq)
 
 
-def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, name: str):
+def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, name: str, where: str):
     """Group rows by conversation (any order; spilled to disk past a size, see extract.spill),
     then yield one Dialog per conversation."""
     convs = Conversations()
@@ -238,7 +238,7 @@ def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, nam
         source = f"{turns[0][3]} ({cid_col}={cid})"
         tally.keep(len(turns))
         yield Dialog(
-            id=record_id(f"{name}\x00{cid}"),
+            id=record_id(f"{where}\x00{cid}"),  # per table: one id in two files is two dialogs
             messages=messages,
             source=source,
             meta={"source_name": name, "conversation_id": cid, "rows": len(turns)},
@@ -264,7 +264,7 @@ def rows_to_records(
         tally.count_note(where, "rows_not_mapped", sum(1 for _ in rows))
         return
     if src.layout == "long":
-        yield from _long(rows, plan, src, tally, name)
+        yield from _long(rows, plan, src, tally, name, where)
         return
     one = {"wide": _wide, "alpaca": _alpaca, "text": _text_row}[src.layout]
     for values, loc in rows:

@@ -8,8 +8,9 @@ as seen, so `seen == kept + rejected` holds by construction for the `extract` st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.errors import UserError
@@ -72,13 +73,51 @@ class Tally:
         files[key] = files.get(key, 0) + n
 
 
+def input_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the input is bad, not rawtune: I/O and decompression failures, codecs,
+    and the errors the parsing libraries raise on garbage. Anything else is a bug and propagates."""
+    import csv
+    import lzma
+    import zlib
+
+    import pandas as pd
+    import pyarrow as pa
+    from lxml import etree
+
+    return (
+        OSError,  # unreadable file, bad gzip/bz2 header (BadGzipFile is an OSError)
+        EOFError,  # compressed stream cut short
+        lzma.LZMAError,
+        zlib.error,
+        UnicodeError,
+        csv.Error,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        etree.LxmlError,
+        pa.ArrowException,
+        RecursionError,  # input nested deeper than a recursive parser can follow
+    )
+
+
 def guarded(records: Iterator[R], tally: Tally, where: str) -> Iterator[R]:
-    """Yield from one file's extractor; an unexpected error (unreadable file, a library failing on
+    """Yield from one file's extractor; an input error (unreadable file, a library failing on
     garbage) becomes a Reject for that file instead of a traceback out of `prepare`. Records
-    already yielded stay counted as kept; the failure is one more rejected unit."""
+    already yielded stay counted as kept; the failure is one more rejected unit. Errors of
+    rawtune's own code are not input errors and are raised as they are."""
     try:
         yield from records
     except UserError:
         raise
-    except Exception as e:
+    except input_errors() as e:
         tally.reject("unreadable", where, detail=f"{type(e).__name__}: {e}"[:500])
+
+
+def each_file(
+    path: str, root: Path, glob: str, tally: Tally, read: Callable[[Path, str], Iterator[R]]
+) -> Iterator[R]:
+    """`read(file, display path)` over every file of a source path (a file, or a folder searched
+    with `glob`), each guarded so an unreadable file is one Reject."""
+    from pipeline.extract.files import source_files
+
+    for file, display in source_files(path, root, glob):
+        yield from guarded(read(file, display), tally, display)

@@ -238,6 +238,9 @@ class DialogRenderer:
             if s.error is not None:
                 sink.reject(s.dialog, STAGE, s.error[0], s.error[1])
                 continue
+            if s.cut:  # kept, but shortened by drop_turns: counted so the report shows it
+                sink.report.stage(STAGE).count_change("truncation.dialogs_shortened")
+                sink.report.stage(STAGE).count_change("truncation.turns_dropped", s.cut)
             rows.append(
                 {
                     "id": s.dialog.id,

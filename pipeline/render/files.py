@@ -10,26 +10,21 @@ from pydantic import ValidationError
 
 from pipeline.config import RenderConfig, RunConfig
 from pipeline.errors import UserError
-from pipeline.records import Dialog, record_from_dict
+from pipeline.records import Dialog
 from pipeline.render.audit import audit_or_raise
 from pipeline.render.dialogs import STAGE, render_dialogs
 from pipeline.render.templates import load_chat_template
-from pipeline.stage import RejectSink, Report, read_jsonl
+from pipeline.stage import RejectSink, Report, read_records
 
 
 def read_dialogs(path: Path, report: Report, sink: RejectSink) -> list[Dialog]:
-    """Dialogs from a records JSONL; documents and malformed records become render Rejects."""
+    """Dialogs from a records JSONL; documents and bad lines (not JSON, not a record) are render
+    Rejects with their line numbers."""
     if not path.is_file():
         raise UserError(f"{path}: input file not found")
     dialogs = []
     stats = report.stage(STAGE)
-    for lineno, obj in enumerate(read_jsonl(path), 1):
-        try:
-            record = record_from_dict(obj)
-        except ValidationError as e:
-            stats.seen += 1
-            _reject_raw(sink, obj, path, lineno, e)
-            continue
+    for record in read_records(path, STAGE, sink):
         if isinstance(record, Dialog):
             dialogs.append(record)
         else:
@@ -38,23 +33,6 @@ def read_dialogs(path: Path, report: Report, sink: RejectSink) -> list[Dialog]:
                 record, STAGE, "not_a_dialog", "documents are tokenized by prepare (pretrain mode)"
             )
     return dialogs
-
-
-def _reject_raw(sink: RejectSink, obj: dict, path: Path, lineno: int, err: ValidationError) -> None:
-    from pipeline.records import Reject
-
-    first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    sink.add(
-        Reject(
-            id=str(obj.get("id", f"line {lineno}")) if isinstance(obj, dict) else f"line {lineno}",
-            stage=STAGE,
-            reason="invalid_record",
-            source=f"{path}:{lineno}",
-            record=obj if isinstance(obj, dict) else None,
-            detail=f"{where}: {first['msg']}",
-        )
-    )
 
 
 def write_rows(out: Path, rows: list[dict]) -> None:

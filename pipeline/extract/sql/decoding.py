@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract.encoding import Decoding, sniff_bom, whatwg_codec
+from pipeline.extract.encoding import Decoding, bom_or_forced, whatwg_codec
 
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
 _DECLARED = re.compile(
@@ -41,14 +41,14 @@ class DecodedReader:
                 return text
 
 
-def dump_encoding(head: bytes) -> Decoding:
-    """A dump's text encoding from its first bytes: BOM, then what the dump declares (`SET NAMES`,
-    `client_encoding`), else UTF-8. Bytes that do not decode are kept as surrogates (a raw BLOB
-    in a mysqldump is not text and is skipped anyway); a text value holding them is rejected,
-    never guessed."""
-    bom = sniff_bom(head)
-    if bom:
-        return Decoding(bom, "bom", 1.0)
+def dump_encoding(head: bytes, forced: str | None = None) -> Decoding:
+    """A dump's text encoding from its first bytes: BOM, the source's `encoding:`, then what the
+    dump declares (`SET NAMES`, `client_encoding`), else UTF-8. Bytes that do not decode are kept
+    as surrogates (a raw BLOB in a mysqldump is not text and is skipped anyway); a text value
+    holding them is rejected, never guessed."""
+    fixed = bom_or_forced(head, forced)
+    if fixed:
+        return fixed
     m = _DECLARED.search(head)
     if m:
         label = next(g for g in m.groups() if g).decode("ascii").lower()

@@ -43,7 +43,7 @@ def dump_file(
             if head.startswith(prefix):
                 tally.reject("not_a_text_dump", display, detail=what)
                 return
-        decoding = dump_encoding(head)
+        decoding = dump_encoding(head, src.encoding)
         raw.seek(0)  # gzip/bz2/xz streams rewind too
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
@@ -79,7 +79,8 @@ def dump_file(
                     values = [None if v is BINARY else v for v in values]
                 if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
                     tally.reject("undecodable_value", loc,
-                                 detail=f"bytes that are not {decoding.encoding} in a text column")  # fmt: skip
+                                 detail=f"bytes that are not {decoding.encoding} in a text column "
+                                        "(an undeclared legacy dump needs `encoding:`)")  # fmt: skip
                     continue
                 yield dict(zip(ev.columns, values, strict=True)), loc
 
