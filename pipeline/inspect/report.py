@@ -1,0 +1,204 @@
+"""`rawtune report`: one self-contained HTML page about a prepared folder (and its training run).
+
+Everything is inline (CSS, JS, SVG charts, the loss PNG as a data URI): the file can be mailed or
+opened offline. Rendered with jinja2 (autoescaped) from `report.html.jinja` next to this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from pipeline.inspect import charts
+from pipeline.inspect.rejects import group_rejects, original_text, read_rejects
+from pipeline.inspect.run import load_run, run_dir_of
+from pipeline.inspect.tokens import (
+    Sample,
+    load_tokenizer_for,
+    read_manifest,
+    read_provenance,
+    spans,
+    special_ids,
+    with_provenance,
+)
+
+REJECTS_PER_RULE = 50
+REJECT_TEXT = 2000
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def write_report(
+    folder: Path,
+    out: Path | None = None,
+    run_dir: Path | None = None,
+    tokenizer: Any = None,
+    n: int = 200,
+) -> Path:
+    """Write the report of `folder` to `out` (default: `folder/report.html`); returns the path.
+
+    `run_dir` defaults to the run folder named by the manifest's config (outputs/<name>)."""
+    import jinja2
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    tok = tokenizer or load_tokenizer_for(None, manifest)
+    context = build_context(folder, manifest, tok, n, run_dir or run_dir_of(manifest))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("report.html.jinja").render(**context)
+    out = Path(out) if out is not None else folder / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def build_context(
+    folder: Path, manifest: dict[str, Any], tok: Any, n: int, run_dir: Path | None
+) -> dict[str, Any]:
+    stages = manifest.get("stages", {})
+    provenance = list(read_provenance(folder, manifest))
+    names = _source_names(manifest)
+    kept_by_source = Counter(e["source_name"] or "(unnamed)" for e in provenance)
+    rejects_path = folder / manifest.get("rejects", "rejects.jsonl")
+    rejected_by_source: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def counted(rejects):
+        for r in rejects:
+            name = ((r.get("record") or {}).get("meta") or {}).get("source_name")
+            rejected_by_source[name or _match_source(r.get("source", ""), names)][r["stage"]] += 1
+            yield r
+
+    groups = group_rejects(counted(read_rejects(rejects_path)), REJECTS_PER_RULE)
+    rules = [(g.stage, g.reason, g.count) for g in groups]
+    source_rows = sorted(set(kept_by_source) | set(rejected_by_source))
+    max_length = manifest.get("max_length")
+    eff = manifest.get("packing_efficiency") or {}
+    shards = manifest.get("shards", {})
+    token_stats = manifest.get("token_stats", {})
+    special = special_ids(tok)
+    return {
+        "title": f"rawtune report: {manifest.get('name', folder.name)}",
+        "folder": str(folder),
+        "manifest": manifest,
+        "n_samples": sum(s.get("count", 0) for s in token_stats.values()),
+        "n_in": stages.get("extract", {}).get("seen", 0),
+        "n_rejected": sum(sum(s.get("rejected", {}).values()) for s in stages.values()),
+        "stages": [
+            (name, s["seen"], s["kept"], sum(s.get("rejected", {}).values()))
+            for name, s in stages.items()
+        ],
+        "funnel_chart": charts.stacked(
+            [(name, (s["kept"], sum(s["rejected"].values()))) for name, s in stages.items()],
+            ("kept", "rejected"),
+            "kept and rejected per stage",
+        ),
+        "rules": rules,
+        "rules_chart": charts.stacked(
+            [(f"{st}: {r}", (c,)) for st, r, c in rules], ("rejected",), "rejects per rule"
+        ),
+        "source_rows": [
+            (s, kept_by_source.get(s, 0), dict(rejected_by_source.get(s, {}))) for s in source_rows
+        ],
+        "source_chart": charts.stacked(
+            [
+                (s, (kept_by_source.get(s, 0), sum(rejected_by_source.get(s, {}).values())))
+                for s in source_rows
+            ],
+            ("kept", "rejected"),
+            "samples kept and records rejected per source",
+        ),
+        "reject_groups": [
+            {
+                "stage": g.stage,
+                "reason": g.reason,
+                "count": g.count,
+                "examples": [
+                    {
+                        "source": r.get("source", ""),
+                        "id": r.get("id", ""),
+                        "detail": r.get("detail") or "",
+                        "text": original_text(r, REJECT_TEXT),
+                    }
+                    for r in g.examples
+                ],
+            }
+            for g in groups
+        ],
+        "max_length": max_length,
+        "length_chart": charts.histogram(
+            [e["n_tokens"] for e in provenance], max_length, "tokens per sample"
+        ),
+        "supervised_chart": charts.histogram(
+            [e["n_supervised"] for e in provenance], max_length, "trained tokens per sample"
+        ),
+        "token_stats": token_stats,
+        "packing": [
+            (
+                split,
+                token_stats.get(split, {}).get("count", 0),
+                shards.get(split, {}).get("rows"),
+                eff.get(split),
+            )
+            for split in token_stats
+        ],  # fmt: skip
+        "mix": manifest.get("mix"),
+        "encodings": stages.get("extract", {}).get("notes", {}).get("files", {}),
+        "audit": manifest.get("audit") or {},
+        "samples": [_sample_view(s, tok, special) for s in pick_samples(folder, manifest, n)],
+        "source_names": sorted(kept_by_source),
+        "run": load_run(run_dir, manifest.get("config_hash")),
+    }
+
+
+def _source_names(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path or URL prefix, source name) of the configured sources, longest prefix first."""
+    out = []
+    for src in manifest.get("config", {}).get("sources", []):
+        where = str(src.get("path") or src.get("url") or "").rstrip("/")
+        if where:
+            out.append((where, src.get("name") or where))
+    return sorted(out, key=lambda p: -len(p[0]))
+
+
+def _match_source(source: str, names: list[tuple[str, str]]) -> str:
+    for prefix, name in names:
+        if source.startswith(prefix):
+            return name
+    return "(unknown source)"
+
+
+def pick_samples(folder: Path, manifest: dict[str, Any], n: int) -> list[Sample]:
+    """Up to n samples for the browser, taken round-robin over sources so each one shows."""
+    by_source: dict[str, list[Sample]] = defaultdict(list)
+    for s in with_provenance(folder, manifest):
+        bucket = by_source[s.source_name]
+        if len(bucket) < n:
+            bucket.append(s)
+    mixed = [s for group in zip_longest(*by_source.values()) for s in group if s is not None]
+    return mixed[:n]
+
+
+def _sample_view(sample: Sample, tok: Any, special: set[int]) -> dict[str, Any]:
+    parts = [
+        (text, ("t" if trained else "m") + (" s" if is_special else ""))
+        for text, trained, is_special in spans(sample, tok, special)
+    ]
+    return {
+        "id": sample.id,
+        "split": sample.split,
+        "source": sample.source,
+        "source_name": sample.source_name,
+        "where": sample.where(),
+        "tokens": len(sample.input_ids),
+        "trained": sample.n_trained,
+        "parts": parts,
+        "lang": "zh" if any(CJK.search(t) for t, _ in parts) else "en",
+    }
