@@ -107,7 +107,8 @@ def token_table(sample: Sample, tokenizer: Any, special: set[int]) -> Table:
         label = "-100 (masked)" if lab == IGNORE else str(lab)
         piece = pieces[i] + (" [special]" if tok in special else "")
         text = repr(tokenizer.decode([tok]))
-        t.add_row(str(i), str(sample.start + i), str(tok), piece, text, label)
+        cells = (str(i), str(sample.start + i), str(tok), piece, text, label)
+        t.add_row(*(Text(c) for c in cells))  # Text: a piece like `[INST]` is no rich markup
     return t
 
 
@@ -173,6 +174,8 @@ def inspect_path(
         rej = path / manifest.get("rejects", "rejects.jsonl") if manifest else path
         show_rejects(console, rej, n, reason)
         return
+    if manifest is None and path.suffix not in (".parquet", ".jsonl"):
+        raise UserError(f"{path}: expected a prepared folder, a .parquet or a records .jsonl")
     tok = load_tokenizer_for(tokenizer_name, manifest)
 
     def want(rid: str, src: str, name: str) -> bool:
@@ -187,13 +190,11 @@ def inspect_path(
     elif path.suffix == ".parquet":
         found = (s for s in parquet_samples(path) if want(s.id, s.source, s.source_name))
         chosen = take(found, n)
-    elif path.suffix in (".jsonl", ".json"):
+    else:
         chosen, notes = rendered_samples(
             path, tok, template, train_on,
             lambda r: want(r.id, r.source, r.meta.get("source_name", "")), n,
         )  # fmt: skip
-    else:
-        raise UserError(f"{path}: expected a prepared folder, a .parquet or a records .jsonl")
     if not chosen and not notes:
         what = " ".join(
             x for x in (sample_id and f"id {sample_id}", source and f"source {source!r}") if x

@@ -38,7 +38,8 @@ class Sample:
 
     def where(self) -> str:
         """`train-00000-of-00001.parquet row 3, sample 2/4 from token 211` (packing made visible)."""
-        text = f"{self.file} row {self.row}"
+        unit = "line" if self.file.endswith(".jsonl") else "row"
+        text = f"{self.file} {unit} {self.row}"
         if self.count > 1:
             text += f", sample {self.index + 1}/{self.count} from token {self.start}"
         return text
