@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,9 @@ def build_context(
     folder: Path, manifest: dict[str, Any], tok: Any, n: int, run_dir: Path | None
 ) -> dict[str, Any]:
     stages = manifest.get("stages", {})
-    provenance = list(read_provenance(folder, manifest))
+    lengths = Lengths.read(folder, manifest, n)
     names = _source_names(manifest)
-    kept_by_source = Counter(e["source_name"] or "(unnamed)" for e in provenance)
+    kept_by_source = lengths.per_source
     rejects_path = folder / manifest.get("rejects", "rejects.jsonl")
     rejected_by_source: dict[str, Counter[str]] = defaultdict(Counter)
 
@@ -133,11 +134,9 @@ def build_context(
             for g in groups
         ],
         "max_length": max_length,
-        "length_chart": charts.histogram(
-            [e["n_tokens"] for e in provenance], max_length, "tokens per sample"
-        ),
+        "length_chart": charts.histogram(lengths.tokens, max_length, "tokens per sample"),
         "supervised_chart": charts.histogram(
-            [e["n_supervised"] for e in provenance], max_length, "trained tokens per sample"
+            lengths.supervised, max_length, "trained tokens per sample"
         ),
         "token_stats": token_stats,
         "packing": [
@@ -152,7 +151,9 @@ def build_context(
         "mix": manifest.get("mix"),
         "encodings": stages.get("extract", {}).get("notes", {}).get("files", {}),
         "audit": manifest.get("audit") or {},
-        "samples": [_sample_view(s, tok, special) for s in pick_samples(folder, manifest, n)],
+        "samples": [
+            _sample_view(s, tok, special) for s in pick_samples(folder, manifest, lengths.firsts, n)
+        ],
         "source_names": sorted(kept_by_source),
         "run": load_run(run_dir, manifest.get("config_hash")),
     }
@@ -175,15 +176,43 @@ def _match_source(source: str, names: list[tuple[str, str]]) -> str:
     return "(unknown source)"
 
 
-def pick_samples(folder: Path, manifest: dict[str, Any], n: int) -> list[Sample]:
-    """Up to n samples for the browser, taken round-robin over sources so each one shows."""
-    by_source: dict[str, list[Sample]] = defaultdict(list)
-    for s in with_provenance(folder, manifest):
-        bucket = by_source[s.source_name]
-        if len(bucket) < n:
-            bucket.append(s)
-    mixed = [s for group in zip_longest(*by_source.values()) for s in group if s is not None]
-    return mixed[:n]
+@dataclass
+class Lengths:
+    """What the report needs from the provenance sidecar, read in one streaming pass: lengths,
+    samples per source, and the first n entries of each source (candidates for the browser)."""
+
+    tokens: list[int] = field(default_factory=list)
+    supervised: list[int] = field(default_factory=list)
+    per_source: Counter[str] = field(default_factory=Counter)
+    firsts: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path, manifest: dict[str, Any], n: int) -> Lengths:
+        out = cls()
+        for e in read_provenance(folder, manifest):
+            name = e["source_name"] or "(unnamed)"
+            out.tokens.append(e["n_tokens"])
+            out.supervised.append(e["n_supervised"])
+            out.per_source[name] += 1
+            first = out.firsts.setdefault(name, [])
+            if len(first) < n:
+                first.append(e["id"])
+        return out
+
+
+def pick_samples(
+    folder: Path, manifest: dict[str, Any], firsts: dict[str, list[str]], n: int
+) -> list[Sample]:
+    """Up to n samples for the browser, taken round-robin over sources so each one shows; the
+    shards are read only until all of them are found."""
+    order = [i for group in zip_longest(*firsts.values()) for i in group if i is not None][:n]
+    wanted = set(order)
+    found: dict[str, Sample] = {}
+    for s in with_provenance(folder, manifest, lambda e: e["id"] in wanted):
+        found.setdefault(s.id, s)
+        if len(found) == len(wanted):
+            break
+    return [found[i] for i in dict.fromkeys(order) if i in found]
 
 
 def _sample_view(sample: Sample, tok: Any, special: set[int]) -> dict[str, Any]:

@@ -35,6 +35,9 @@ def load_run(run_dir: Path | None, config_hash: str | None) -> dict[str, Any] | 
     eval_pts = [(h["step"], h["eval_loss"]) for h in history if "eval_loss" in h and "step" in h]
     series = {k: v for k, v in (("train loss", train_pts), ("eval loss", eval_pts)) if v}
     evals = metrics.get("eval") or {}
+    losses = [
+        (k, (evals[k]["loss"],)) for k in ("base", "final") if (evals.get(k) or {}).get("loss")
+    ]
     png = run_dir / "loss_curve.png"
     return {
         "dir": str(run_dir),
@@ -42,6 +45,9 @@ def load_run(run_dir: Path | None, config_hash: str | None) -> dict[str, Any] | 
         "same_config": metrics.get("config_hash") == config_hash,
         "eval": {k: evals.get(k) or {} for k in ("base", "final")},
         "fit": metrics.get("fit") or {},
+        "eval_chart": charts.stacked(losses, ("bar",), "eval loss, base vs final")
+        if losses
+        else "",
         "loss_chart": charts.lines(series, "loss per step") if series else "",
         "loss_png": _data_uri(png) if png.is_file() else None,
         "generations": _generations(run_dir / "generations.jsonl"),
