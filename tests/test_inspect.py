@@ -220,3 +220,30 @@ def test_bad_input_is_one_line(prepared, args, message):
     res = run_cli(*[a.format(dir=prepared) for a in args])
     assert res.returncode == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_train_rewrites_the_report_on_rank_zero(prepared, tmp_path, monkeypatch, rank):
+    """`rawtune train` re-writes report.html with the run once train() returns (rank 0 only).
+    The trainer is replaced by a stand-in that writes a fabricated metrics.json (test fixture)."""
+    import trainers.lora_sft
+    from pipeline.cli import main
+
+    def fake_train(cfg, console=None):
+        cfg.run_dir.mkdir(parents=True)
+        metrics = {"eval": {"base": {"loss": 2.0}, "final": {"loss": 1.25}}, "log_history": []}
+        (cfg.run_dir / "metrics.json").write_text(json.dumps(metrics))
+        return cfg.run_dir / "adapter"
+
+    monkeypatch.setattr(trainers.lora_sft, "train", fake_train)
+    monkeypatch.setenv("RANK", rank)
+    report = prepared / "report.html"
+    report.write_text("stale", encoding="utf-8")
+    args = ["train", "--config", str(ROOT / "configs/default.yaml"),
+            "--set", f"output.dir={prepared.parent}", "--set", f"train.output_dir={tmp_path}"]  # fmt: skip
+    assert main(args) == 0
+    html = report.read_text(encoding="utf-8")
+    if rank == "0":
+        assert "1.2500" in html and str(tmp_path / "sample") in html
+    else:
+        assert html == "stale"
