@@ -149,6 +149,7 @@ def build_context(
             for split in token_stats
         ],  # fmt: skip
         "mix": manifest.get("mix"),
+        "mix_chart": _mix_chart(manifest.get("mix")),
         "encodings": stages.get("extract", {}).get("notes", {}).get("files", {}),
         "audit": manifest.get("audit") or {},
         "samples": [
@@ -157,6 +158,18 @@ def build_context(
         "source_names": sorted(kept_by_source),
         "run": load_run(run_dir, manifest.get("config_hash")),
     }
+
+
+def _mix_chart(mix: dict[str, Any] | None) -> str:
+    """Target vs reached share per source, as percentages, one pair of bars each."""
+    if not mix:
+        return ""
+    rows = [
+        (f"{name} {what}", (round(100 * s[what], 1),))
+        for name, s in mix["sources"].items()
+        for what in ("target", "reached")
+    ]
+    return charts.stacked(rows, ("bar",), "mix: target vs reached share (%)")
 
 
 def _source_names(manifest: dict[str, Any]) -> list[tuple[str, str]]:

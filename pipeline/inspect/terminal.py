@@ -20,6 +20,8 @@ from pipeline.inspect.rejects import group_rejects, is_rejects_file, original_te
 from pipeline.inspect.tokens import (
     IGNORE,
     Sample,
+    attach_provenance,
+    folder_samples,
     load_tokenizer_for,
     parquet_samples,
     read_manifest,
@@ -182,7 +184,10 @@ def inspect_path(
         return _matches(rid, src, name, sample_id, source)
 
     notes: dict[str, list[dict[str, Any]]] = {}
-    if manifest is not None:
+    if manifest is not None and sample_id is None and source is None:
+        chosen = take(folder_samples(path, manifest), n)
+        attach_provenance(path, manifest, chosen)
+    elif manifest is not None:
         found = with_provenance(
             path, manifest, lambda e: want(e["id"], e["source"], e["source_name"])
         )

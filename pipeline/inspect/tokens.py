@@ -143,6 +143,18 @@ def with_provenance(
         yield sample
 
 
+def attach_provenance(folder: Path, manifest: dict[str, Any], samples: list[Sample]) -> None:
+    """Fill the source of a few samples from one pass over the sidecar."""
+    by_id: dict[str, list[Sample]] = {}
+    for sample in samples:
+        by_id.setdefault(sample.id, []).append(sample)
+    for entry in read_provenance(folder, manifest):
+        for sample in by_id.pop(entry["id"], []):
+            sample.source, sample.source_name = entry["source"], entry["source_name"]
+        if not by_id:
+            break
+
+
 def rendered_samples(
     path: Path,
     tokenizer: Any,
