@@ -247,3 +247,33 @@ def test_train_rewrites_the_report_on_rank_zero(prepared, tmp_path, monkeypatch,
         assert "1.2500" in html and str(tmp_path / "sample") in html
     else:
         assert html == "stale"
+
+
+def test_rows_source_is_compact_and_complete():
+    from pipeline.extract.rows import rows_source
+
+    locs = [f"d.sql:stmt 5 row {i}" for i in (1, 2, 3)] + [
+        "d.sql:stmt 6 row 1",
+        "e.sql:stmt 2 row 4",
+    ]
+    assert rows_source(locs) == "d.sql:stmt 5 row 1-3; stmt 6 row 1; e.sql:stmt 2 row 4"
+    assert rows_source(["c.csv:line 9", "c.csv:line 2", "c.csv:line 3"]) == "c.csv:line 9, 2-3"
+
+
+def test_sql_long_layout_source_counts_every_row(prepared):
+    """A dialog from the sqlite dump lists as many rows as the dump has for its conversation."""
+    dump = (ROOT / "data/raw/sql/chats.sqlite.sql").read_text(encoding="utf-8")
+    rejected = [json.loads(line) for line in (prepared / "rejects.jsonl").open(encoding="utf-8")]
+    for e in (e for e in provenance(prepared) if e["source_name"] == "support-sqlite"):
+        m = re.fullmatch(
+            r"data/raw/sql/chats\.sqlite\.sql:(.+) \(conversation_id=(\d+)\)", e["source"]
+        )
+        assert m, e["source"]
+        listed = sum(len(_lines(g.split(" row ")[1])) for g in m.group(1).split("; "))
+        cid = m.group(2)
+        in_dump = len(re.findall(rf"^INSERT INTO messages VALUES\(\d+,{cid},", dump, re.M))
+        dropped = sum(
+            r["stage"] == "extract" and str((r.get("record") or {}).get("row", {}).get("conversation_id")) == cid
+            for r in rejected
+        )  # fmt: skip
+        assert listed == in_dump - dropped, e["source"]
