@@ -200,3 +200,43 @@ def test_report_in_headless_chromium(report):
     keep = os.environ.get("RAWTUNE_SCREENSHOT")  # e.g. to look at it: RAWTUNE_SCREENSHOT=/tmp/r.png
     if keep:
         shutil.copy(shot, keep)
+
+
+@pytest.mark.slow
+def test_report_after_real_training(tmp_path):
+    """`rawtune prepare` then `rawtune train` (real model, 2 steps): report.html in the prepared
+    folder now shows the run, and the browser reads the same sample count as the manifest."""
+    import sys
+
+    sets = ["--set", f"output.dir={tmp_path / 'processed'}", "--set", f"train.output_dir={tmp_path / 'out'}",
+            "--set", "train.max_steps=2"]  # fmt: skip
+    for command in ("prepare", "train"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                command,
+                "--config",
+                "configs/default.yaml",
+                *sets,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=1800,
+        )
+    folder = tmp_path / "processed" / "sample"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    dom = BeautifulSoup(
+        browse(chromium(), folder / "report.html", tmp_path, "--dump-dom").stdout, "lxml"
+    )
+    training = dom.find(id="training")
+    assert (
+        training.find(id="no-run") is None
+        and str(tmp_path / "out" / "sample") in training.get_text()
+    )
+    assert training.find("polyline") is not None  # the loss per step from log_history
+    assert int(dom.find(id="n-samples").get_text()) == sum(
+        s["count"] for s in manifest["token_stats"].values()
+    )

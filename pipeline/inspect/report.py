@@ -64,26 +64,10 @@ def write_report(
 def build_context(
     folder: Path, manifest: dict[str, Any], tok: Any, n: int, run_dir: Path | None
 ) -> dict[str, Any]:
+    """Everything the template shows, section by section."""
     stages = manifest.get("stages", {})
-    lengths = Lengths.read(folder, manifest, n)
-    names = _source_names(manifest)
-    kept_by_source = lengths.per_source
-    rejects_path = folder / manifest.get("rejects", "rejects.jsonl")
-    rejected_by_source: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def counted(rejects):
-        for r in rejects:
-            name = ((r.get("record") or {}).get("meta") or {}).get("source_name")
-            rejected_by_source[name or _match_source(r.get("source", ""), names)][r["stage"]] += 1
-            yield r
-
-    groups = group_rejects(counted(read_rejects(rejects_path)), REJECTS_PER_RULE)
-    rules = [(g.stage, g.reason, g.count) for g in groups]
-    source_rows = sorted(set(kept_by_source) | set(rejected_by_source))
-    max_length = manifest.get("max_length")
-    eff = manifest.get("packing_efficiency") or {}
-    shards = manifest.get("shards", {})
     token_stats = manifest.get("token_stats", {})
+    lengths = Lengths.read(folder, manifest, n)
     special = special_ids(tok)
     return {
         "title": f"rawtune report: {manifest.get('name', folder.name)}",
@@ -92,26 +76,58 @@ def build_context(
         "n_samples": sum(s.get("count", 0) for s in token_stats.values()),
         "n_in": stages.get("extract", {}).get("seen", 0),
         "n_rejected": sum(sum(s.get("rejected", {}).values()) for s in stages.values()),
+        **_funnel_and_rejects(folder, manifest, lengths.per_source),
+        **_token_sections(manifest, lengths),
+        "encodings": stages.get("extract", {}).get("notes", {}).get("files", {}),
+        "audit": manifest.get("audit") or {},
+        "samples": [
+            _sample_view(s, tok, special) for s in pick_samples(folder, manifest, lengths.firsts, n)
+        ],
+        "source_names": sorted(lengths.per_source),
+        "run": load_run(run_dir, manifest.get("config_hash")),
+    }
+
+
+def _funnel_and_rejects(
+    folder: Path, manifest: dict[str, Any], kept_by_source: Counter[str]
+) -> dict[str, Any]:
+    """Per stage, per rule and per source counts (one pass over the rejects file), with charts."""
+    stages = manifest.get("stages", {})
+    names = _source_names(manifest)
+    rejected_by_source: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def counted(rejects):
+        for r in rejects:
+            name = ((r.get("record") or {}).get("meta") or {}).get("source_name")
+            rejected_by_source[name or _match_source(r.get("source", ""), names)][r["stage"]] += 1
+            yield r
+
+    rejects = read_rejects(folder / manifest.get("rejects", "rejects.jsonl"))
+    groups = group_rejects(counted(rejects), REJECTS_PER_RULE)
+    sources = sorted(set(kept_by_source) | set(rejected_by_source))
+    return {
         "stages": [
-            (name, s["seen"], s["kept"], sum(s.get("rejected", {}).values()))
-            for name, s in stages.items()
+            (name, st["seen"], st["kept"], sum(st.get("rejected", {}).values()))
+            for name, st in stages.items()
         ],
         "funnel_chart": charts.stacked(
-            [(name, (s["kept"], sum(s["rejected"].values()))) for name, s in stages.items()],
+            [(name, (st["kept"], sum(st["rejected"].values()))) for name, st in stages.items()],
             ("kept", "rejected"),
             "kept and rejected per stage",
         ),
-        "rules": rules,
         "rules_chart": charts.stacked(
-            [(f"{st}: {r}", (c,)) for st, r, c in rules], ("rejected",), "rejects per rule"
+            [(f"{g.stage}: {g.reason}", (g.count,)) for g in groups],
+            ("rejected",),
+            "rejects per rule",
         ),
         "source_rows": [
-            (s, kept_by_source.get(s, 0), dict(rejected_by_source.get(s, {}))) for s in source_rows
+            (src, kept_by_source.get(src, 0), dict(rejected_by_source.get(src, {})))
+            for src in sources
         ],
         "source_chart": charts.stacked(
             [
-                (s, (kept_by_source.get(s, 0), sum(rejected_by_source.get(s, {}).values())))
-                for s in source_rows
+                (src, (kept_by_source.get(src, 0), sum(rejected_by_source.get(src, {}).values())))
+                for src in sources
             ],
             ("kept", "rejected"),
             "samples kept and records rejected per source",
@@ -133,6 +149,16 @@ def build_context(
             }
             for g in groups
         ],
+    }
+
+
+def _token_sections(manifest: dict[str, Any], lengths: Lengths) -> dict[str, Any]:
+    """Length histograms against max_length, packing per split, and the mix."""
+    max_length = manifest.get("max_length")
+    token_stats = manifest.get("token_stats", {})
+    shards = manifest.get("shards", {})
+    eff = manifest.get("packing_efficiency") or {}
+    return {
         "max_length": max_length,
         "length_chart": charts.histogram(lengths.tokens, max_length, "tokens per sample"),
         "supervised_chart": charts.histogram(
@@ -140,23 +166,11 @@ def build_context(
         ),
         "token_stats": token_stats,
         "packing": [
-            (
-                split,
-                token_stats.get(split, {}).get("count", 0),
-                shards.get(split, {}).get("rows"),
-                eff.get(split),
-            )
-            for split in token_stats
-        ],  # fmt: skip
+            (split, st.get("count", 0), shards.get(split, {}).get("rows"), eff.get(split))
+            for split, st in token_stats.items()
+        ],
         "mix": manifest.get("mix"),
         "mix_chart": _mix_chart(manifest.get("mix")),
-        "encodings": stages.get("extract", {}).get("notes", {}).get("files", {}),
-        "audit": manifest.get("audit") or {},
-        "samples": [
-            _sample_view(s, tok, special) for s in pick_samples(folder, manifest, lengths.firsts, n)
-        ],
-        "source_names": sorted(kept_by_source),
-        "run": load_run(run_dir, manifest.get("config_hash")),
     }
 
 
