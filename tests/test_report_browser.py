@@ -49,10 +49,12 @@ def chromium() -> str:
     return exe
 
 
-def browse(exe: str, page: Path, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
+def browse(
+    exe: str, page: Path, tmp: Path, *extra: str, url: str | None = None
+) -> subprocess.CompletedProcess:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     return subprocess.run(
-        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url or page.as_uri()],
         capture_output=True,
         text=True,
         timeout=180,
@@ -193,6 +195,16 @@ def test_report_in_headless_chromium(report):
     )
     assert len(dom.find(id="generations").find_all("tr")) == 3
     assert "一般三到五个工作日。" in training.get_text()
+
+    # the filters run in the browser: preset from the address, they hide what does not match
+    url = page.as_uri() + "#source=faq-zh&rule=clean/dedup.exact"
+    filtered = BeautifulSoup(browse(exe, page, tmp, "--dump-dom", url=url).stdout, "lxml")
+    cards = filtered.find_all(class_="sample-card")
+    shown = [c["data-source"] for c in cards if "hidden" not in c.get("class", [])]
+    assert shown and set(shown) == {"faq-zh"} and len(shown) < len(cards)
+    groups = filtered.find_all(class_="reject-group")
+    open_ = [g["data-rule"] for g in groups if "hidden" not in g.get("class", [])]
+    assert open_ == ["clean/dedup.exact"]
 
     shot = tmp / "report.png"
     browse(exe, page, tmp, "--window-size=1280,3000", f"--screenshot={shot}")
