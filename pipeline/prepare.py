@@ -152,7 +152,7 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
     )
     from pipeline.inspect import write_report
 
-    write_report(out_dir)
+    write_report(out_dir, tokenizer=tokenizer)
     _summary(console, report, stats, efficiency, audit, out_dir)
     return out_dir
 
