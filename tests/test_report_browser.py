@@ -113,7 +113,8 @@ def report(tmp_path_factory, smol_tokenizer):
     from pipeline.prepare import prepare
 
     tmp = tmp_path_factory.mktemp("report")
-    cfg = load_config(ROOT / "configs" / "default.yaml", [f"output.dir={tmp / 'processed'}"])
+    overrides = [f"output.dir={tmp / 'processed'}", f"train.output_dir={tmp / 'no-run-yet'}"]
+    cfg = load_config(ROOT / "configs" / "default.yaml", overrides)
     folder = prepare(cfg, Console(quiet=True))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     metrics = fabricated_run(tmp / "run", manifest["config_hash"])
