@@ -165,22 +165,37 @@ def test_tokens_table_has_one_line_per_token(prepared, smol_tokenizer):
     assert res.stdout.count("[special]") == sum(t in smol_tokenizer.all_special_ids for t in ids)
 
 
+DIALOG = {
+    "id": "d1",
+    "source": "faq.csv:line 2",
+    "messages": [
+        {"role": "user", "content": "退货要多久？"},
+        {"role": "assistant", "content": "一般三到五个工作日。"},
+    ],
+}
+
+
 def test_records_jsonl_rendered_on_the_fly(tmp_path):
     records = tmp_path / "records.jsonl"
-    dialog = {
-        "id": "d1",
-        "source": "faq.csv:line 2",
-        "messages": [
-            {"role": "user", "content": "退货要多久？"},
-            {"role": "assistant", "content": "一般三到五个工作日。"},
-        ],
-    }
-    records.write_text(json.dumps(dialog, ensure_ascii=False) + "\n", encoding="utf-8")
+    records.write_text(json.dumps(DIALOG, ensure_ascii=False) + "\n", encoding="utf-8")
     res = run_cli("inspect", str(records), "--tokenizer", "smollm2-135m-instruct")
     assert res.returncode == 0, res.stderr
     body = res.stdout.split("── sample 1: d1")[1]
     assert TRAINED.findall(body) == ["一般三到五个工作日。‹<|im_end|>›"]
     assert "source: faq.csv:line 2" in body and "records.jsonl line 1" in body
+
+
+def test_render_output_parquet(tmp_path):
+    records, tokens = tmp_path / "records.jsonl", tmp_path / "tokens.parquet"
+    records.write_text(json.dumps(DIALOG, ensure_ascii=False) + "\n", encoding="utf-8")
+    tok = ["--tokenizer", "smollm2-135m-instruct"]
+    assert run_cli("render", str(records), *tok, "-o", str(tokens)).returncode == 0
+    res = run_cli("inspect", str(tokens), *tok, "--source", "faq.csv")
+    assert res.returncode == 0, res.stderr
+    assert "source: faq.csv:line 2" in res.stdout and "tokens.parquet row 0" in res.stdout
+    assert TRAINED.findall(res.stdout.split("── sample 1: d1")[1]) == [
+        "一般三到五个工作日。‹<|im_end|>›"
+    ]
 
 
 def test_rejects_grouped_by_stage_and_reason(prepared):

@@ -172,7 +172,7 @@ def inspect_path(
     if n <= 0:
         raise UserError(f"-n must be > 0 (got {n})")
     manifest = read_manifest(path) if path.is_dir() else None
-    if rejects or (path.suffix == ".jsonl" and is_rejects_file(path)):
+    if rejects or reason is not None or (path.suffix == ".jsonl" and is_rejects_file(path)):
         rej = path / manifest.get("rejects", "rejects.jsonl") if manifest else path
         show_rejects(console, rej, n, reason)
         return
