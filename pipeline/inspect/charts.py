@@ -22,8 +22,14 @@ def _svg(height: int, body: str, title: str) -> str:
     )
 
 
-def stacked(rows: Sequence[tuple[str, Sequence[float]]], classes: Sequence[str], title: str) -> str:
-    """Horizontal bars made of segments (e.g. kept + rejected), scaled to the longest bar."""
+def stacked(
+    rows: Sequence[tuple[str, Sequence[float]]],
+    classes: Sequence[str],
+    title: str,
+    row_classes: Sequence[str] | None = None,
+) -> str:
+    """Horizontal bars made of segments (e.g. kept + rejected), scaled to the longest bar;
+    `row_classes` adds a class per bar (e.g. target vs reached)."""
     top = max((sum(v) for _, v in rows), default=0) or 1
     span = WIDTH - LABEL - 150
     parts = []
@@ -33,10 +39,11 @@ def stacked(rows: Sequence[tuple[str, Sequence[float]]], classes: Sequence[str],
             f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{escape(label[:34])}</text>'
         )
         x = float(LABEL)
+        extra = f" {row_classes[i]}" if row_classes else ""
         for value, cls in zip(values, classes, strict=True):
             w = span * value / top
             parts.append(
-                f'<rect class="{cls}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW - 6}"/>'
+                f'<rect class="{cls}{extra}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW - 6}"/>'
             )
             x += w
         nums = " / ".join(f"{v:g}" for v in values)

@@ -183,7 +183,8 @@ def _mix_chart(mix: dict[str, Any] | None) -> str:
         for name, s in mix["sources"].items()
         for what in ("target", "reached")
     ]
-    return charts.stacked(rows, ("bar",), "mix: target vs reached share (%)")
+    kinds = [label.rsplit(" ", 1)[1] for label, _ in rows]
+    return charts.stacked(rows, ("bar",), "mix: target vs reached share (%)", kinds)
 
 
 def _source_names(manifest: dict[str, Any]) -> list[tuple[str, str]]:
