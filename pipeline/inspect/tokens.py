@@ -127,20 +127,18 @@ def read_provenance(folder: Path, manifest: dict[str, Any]) -> Iterator[dict[str
 
 
 def with_provenance(
-    folder: Path, manifest: dict[str, Any], keep: Callable[[dict[str, Any]], bool] | None = None
+    folder: Path, manifest: dict[str, Any], keep: Callable[[dict[str, Any]], bool]
 ) -> Iterator[Sample]:
-    """Folder samples with source filled from the sidecar; `keep(entry)` selects by provenance."""
+    """The folder's samples whose sidecar entry passes `keep(entry)`, with their source filled."""
     origin: dict[str, dict[str, Any]] = {}
     for entry in read_provenance(folder, manifest):
-        if keep is None or keep(entry):
+        if keep(entry):
             origin.setdefault(entry["id"], entry)
     for sample in folder_samples(folder, manifest):
         entry = origin.get(sample.id)
-        if entry is None and keep is not None:
-            continue
         if entry is not None:
             sample.source, sample.source_name = entry["source"], entry["source_name"]
-        yield sample
+            yield sample
 
 
 def attach_provenance(folder: Path, manifest: dict[str, Any], samples: list[Sample]) -> None:
