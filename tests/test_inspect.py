@@ -292,3 +292,14 @@ def test_sql_long_layout_source_counts_every_row(prepared):
             for r in rejected
         )  # fmt: skip
         assert listed == in_dump - dropped, e["source"]
+
+
+def test_every_shard_is_read(prepared):
+    """Train and validation shards alike: -n large shows every sample of the folder once."""
+    manifest = json.loads((prepared / "manifest.json").read_text())
+    res = run_cli("inspect", str(prepared), "-n", "100000")
+    assert res.returncode == 0, res.stderr
+    shown = re.findall(r"^── sample \d+: (\S+)  \((\w+)\)$", res.stdout, re.M)
+    assert len(shown) == sum(s["count"] for s in manifest["token_stats"].values())
+    assert {split for _, split in shown} == {"train", "validation"}
+    assert sorted(i for i, _ in shown) == sorted(sid for sid, _, _ in shard_samples(prepared))
