@@ -75,7 +75,12 @@ def cmd_train(args: argparse.Namespace) -> None:
     from pipeline.config import load_config
     from trainers.lora_sft import train
 
-    train(load_config(args.config, args.overrides), console, resume=args.resume)
+    cfg = load_config(args.config, args.overrides)
+    train(cfg, console, resume=args.resume)
+    if os.environ.get("RANK", "0") == "0" and (cfg.processed_dir / "manifest.json").is_file():
+        from pipeline.inspect import write_report  # the report now with the run's results
+
+        console.print(f"report -> {write_report(cfg.processed_dir, run_dir=cfg.run_dir)}")
 
 
 def cmd_merge(args: argparse.Namespace) -> None:
@@ -91,13 +96,31 @@ def cmd_merge(args: argparse.Namespace) -> None:
 def cmd_inspect(args: argparse.Namespace) -> None:
     from pipeline.inspect import inspect_path
 
-    inspect_path(Path(args.path), n=args.n, tokenizer_name=args.tokenizer, console=Console())
+    out = Console()
+    if not out.is_terminal:  # a pipe or file: long lines stay whole, so grep finds them
+        out = Console(soft_wrap=True)
+    inspect_path(
+        Path(args.path),
+        n=args.n,
+        tokenizer_name=args.tokenizer,
+        console=out,
+        sample_id=args.id,
+        source=args.source,
+        rejects=args.rejects,
+        reason=args.reason,
+        tokens=args.tokens,
+        template=args.template,
+        train_on=args.train_on,
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from pipeline.inspect import html_report
+    from pipeline.inspect import write_report
+    from pipeline.models import load_tokenizer
 
-    out = html_report(Path(args.dir), Path(args.output), n=args.n, tokenizer_name=args.tokenizer)
+    tok = load_tokenizer(args.tokenizer) if args.tokenizer else None
+    run = Path(args.run) if args.run else None
+    out = write_report(Path(args.dir), Path(args.output), run_dir=run, tokenizer=tok, n=args.n)
     console.print(f"report -> {out}")
 
 
@@ -144,17 +167,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, help="default: outputs/<run>/merged")
     p.set_defaults(func=cmd_merge)
 
-    p = sub.add_parser("inspect", help="show rendered samples with trained tokens highlighted")
-    p.add_argument("path", help="a prepared dir, a shard/tokens .parquet, or a records .jsonl")
-    p.add_argument("-n", type=int, default=3)
+    p = sub.add_parser("inspect", help="show samples (trained tokens marked) or rejects")
+    p.add_argument(
+        "path", help="a prepared dir, a shard/tokens .parquet, a records .jsonl or a rejects .jsonl"
+    )
+    p.add_argument("-n", type=int, default=3, help="samples (or rejects per reason) to show")
+    p.add_argument("--id", default=None, help="only the sample with this id (shows its source)")
+    p.add_argument("--source", default=None, help="only samples whose source or name contains it")
+    p.add_argument("--rejects", action="store_true", help="the prepared dir's rejects instead")
+    p.add_argument("--reason", default=None, help="with --rejects: reasons containing this")
+    p.add_argument("--tokens", action="store_true", help="also a per-token table")
     p.add_argument("--tokenizer", default=None, help="default: the one in the manifest")
+    p.add_argument("--template", default="auto", help="for a records .jsonl: the chat template")
+    p.add_argument(
+        "--train-on",
+        default="all_assistant",
+        choices=["all_assistant", "last_assistant", "everything"],
+        help="for a records .jsonl",
+    )
     p.set_defaults(func=cmd_inspect)
 
-    p = sub.add_parser("report", help="HTML report of a prepared dir")
+    p = sub.add_parser("report", help="self-contained HTML report of a prepared dir")
     p.add_argument("dir")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("-n", type=int, default=20)
-    p.add_argument("--tokenizer", default=None)
+    p.add_argument("-n", type=int, default=200, help="samples in the sample browser")
+    p.add_argument("--tokenizer", default=None, help="default: the one in the manifest")
+    p.add_argument("--run", default=None, help="training run folder (default: from the config)")
     p.set_defaults(func=cmd_report)
     return parser
 

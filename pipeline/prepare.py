@@ -149,7 +149,11 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
         manifest,
         cfg.output.max_rows_per_shard,
         extra_files={"rejects.jsonl": rejects_tmp},  # inside the atomic swap, before the manifest
+        provenance=splits,  # sample id -> file and row, for `rawtune inspect --id`
     )
+    from pipeline.inspect import write_report
+
+    write_report(out_dir, tokenizer=tokenizer)
     _summary(console, report, stats, efficiency, audit, out_dir)
     return out_dir
 

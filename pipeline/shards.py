@@ -22,6 +22,7 @@ from pipeline.errors import UserError
 
 IGNORE = -100
 SPLITS = ("train", "validation")
+PROVENANCE = "provenance.jsonl"  # sidecar: one line per sample, id -> where it came from
 
 # Pinned so identical rows give identical bytes (pyarrow writes no timestamps; the `created_by`
 # string carries the pyarrow version, which the manifest records too).
@@ -121,6 +122,21 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def provenance_lines(splits: Mapping[str, Sequence[dict[str, Any]]]) -> Iterable[str]:
+    """One JSON line per (unpacked) sample: split, id, source, source_name, tokens, supervised."""
+    for split, rows in splits.items():
+        for row in rows:
+            entry = {
+                "split": split,
+                "id": str(row.get("id", "")),
+                "source": row.get("source", ""),
+                "source_name": row.get("source_name", ""),
+                "n_tokens": int(row.get("n_tokens", len(row["input_ids"]))),
+                "n_supervised": _supervised(row),
+            }
+            yield json.dumps(entry, ensure_ascii=False) + "\n"
+
+
 def _write_table(rows: Sequence[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -148,12 +164,14 @@ def write_shards(
     manifest: dict[str, Any],
     max_rows_per_shard: int,
     extra_files: Mapping[str, Path] | None = None,
+    provenance: Mapping[str, Sequence[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write `<split>-NNNNN-of-MMMMM.parquet` shards and `manifest.json` into `out_dir`, atomically.
 
     `extra_files` (name -> existing file, e.g. the rejects JSONL) are moved inside before the
     manifest so they arrive with the set. The manifest gets a `shards` entry: per split, its rows
-    and files with their row counts and sha256. Empty splits get no files.
+    and files with their row counts and sha256. Empty splits get no files. `provenance` (the
+    unpacked rows per split) writes the `provenance.jsonl` sidecar in the same swap.
     """
     from rich.console import Console
     from rich.progress import Progress
@@ -188,6 +206,11 @@ def write_shards(
     for name, src in (extra_files or {}).items():
         shutil.move(str(src), tmp / name)
     body = {**manifest, "shards": shards}
+    if provenance is not None:
+        with (tmp / PROVENANCE).open("w", encoding="utf-8") as fh:
+            fh.writelines(provenance_lines(provenance))
+        _fsync(tmp / PROVENANCE)
+        body["provenance"] = PROVENANCE
     (tmp / "manifest.json").write_text(
         json.dumps(body, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
     )

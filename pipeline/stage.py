@@ -6,6 +6,7 @@ counting and writing every drop as a `Reject` with its reason, so no rule can lo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -159,6 +160,21 @@ def count_kept(records: Iterable[R], stats: StageStats) -> Iterator[R]:
     for record in records:
         stats.kept += 1
         yield record
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Objects of a JSONL file rawtune wrote itself (rejects, provenance); a damaged line is a
+    one-line UserError naming it. Users' records go through `read_records`, which rejects instead."""
+    from pipeline.errors import UserError
+
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
 
 
 def read_records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Document]:

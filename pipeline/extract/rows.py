@@ -206,6 +206,40 @@ def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
         return (1, value, seq)
 
 
+def rows_source(locs: list[str]) -> str:
+    """Every row of a long-layout dialog in one string, in file order and compact:
+    `c.csv:line 2-4, 9` or `d.sql:stmt 5 row 1-3; stmt 6 row 1`, so each row can be found again."""
+    groups: list[tuple[str, list[int | str]]] = []  # (location head, its row numbers)
+    for loc in locs:
+        head, _, tail = loc.rpartition(" ")
+        if not groups or groups[-1][0] != head:
+            groups.append((head, []))
+        groups[-1][1].append(int(tail) if tail.isdigit() else tail)
+    parts, prev_file = [], None
+    for head, nums in groups:
+        file, _, unit = head.rpartition(":")
+        parts.append(f"{unit if file and file == prev_file else head} {_ranges(nums)}")
+        prev_file = file
+    return "; ".join(parts)
+
+
+def _loc_order(loc: str) -> tuple[int, ...]:
+    """File order of a row location (`f.csv:line 41`, `d.sql:stmt 5 row 2`): its numbers."""
+    return tuple(int(x) for x in re.findall(r"\d+", loc.rpartition(":")[2]))
+
+
+def _ranges(nums: list[int | str]) -> str:
+    """`2-4, 9` for [2, 3, 4, 9]: consecutive numbers as one range."""
+    runs: list[list[int | str]] = []
+    for n in nums:
+        last = runs[-1][1] if runs else None
+        if isinstance(n, int) and isinstance(last, int) and n == last + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, name: str, where: str):
     """Group rows by conversation (any order; spilled to disk past a size, see extract.spill),
     then yield one Dialog per conversation."""
@@ -235,7 +269,7 @@ def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, nam
     for cid, turns in convs:
         messages = [Message(role="system", content=src.system)] if src.system else []
         messages += [Message(role=role, content=content) for _, role, content, _ in turns]
-        source = f"{turns[0][3]} ({cid_col}={cid})"
+        source = f"{rows_source(sorted((t[3] for t in turns), key=_loc_order))} ({cid_col}={cid})"
         tally.keep(len(turns))
         yield Dialog(
             id=record_id(f"{where}\x00{cid}"),  # per table: one id in two files is two dialogs
