@@ -153,6 +153,43 @@ def _matches(rid: str, source: str, name: str, want_id: str | None, want_src: st
     return want_src is None or want_src in source or want_src in name
 
 
+def show_records(console: Console, path: Path, n: int) -> None:
+    """A records JSONL without a tokenizer: the first n records turn by turn, then every line
+    that is not a record (line number, reason, parse error) and the counts."""
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from pipeline.stage import RejectSink, Report, read_records
+
+    report = Report()
+    stats = report.stage("inspect")
+    with RejectSink(report) as sink:
+        for record in read_records(path, "inspect", sink):
+            stats.seen += 1
+            stats.kept += 1
+            if stats.kept <= n:
+                text = Text()
+                for m in getattr(record, "messages", None) or []:
+                    text.append(f"{m.role}: ", style="bold")
+                    text.append(m.content + "\n")
+                if not text:
+                    text.append(record.text)
+                console.print(
+                    Panel(text, title=f"{record.id}  {record.source}", title_align="left")
+                )
+    for why, examples in stats.examples.items():
+        for e in examples:
+            console.print(
+                f"[red]{escape(why)}[/red] {escape(e['source'])}: {escape(str(e['detail']))}"
+            )
+    reasons = ", ".join(f"{r}: {k}" for r, k in sorted(stats.rejected.items()))
+    console.print(
+        f"{stats.kept} records, {stats.rejected_total} lines that are not records"
+        + (f" ({reasons})" if reasons else "")
+    )
+    console.print("(pass --tokenizer to see them rendered with trained tokens marked)")
+
+
 def inspect_path(
     path: Path,
     n: int,
@@ -178,6 +215,9 @@ def inspect_path(
         return
     if manifest is None and path.suffix not in (".parquet", ".jsonl"):
         raise UserError(f"{path}: expected a prepared folder, a .parquet or a records .jsonl")
+    if path.suffix == ".jsonl" and tokenizer_name is None:
+        show_records(console, path, n)  # no tokenizer to render with: the records as text
+        return
     tok = load_tokenizer_for(tokenizer_name, manifest)
 
     def want(rid: str, src: str, name: str) -> bool:
