@@ -26,6 +26,7 @@ from pipeline.config import DedupConfig
 from pipeline.records import Dialog
 from pipeline.sharegpt import iter_dialogs
 from pipeline.stage import RejectSink, Report
+from pipeline.steps import Context
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAREGPT = (
@@ -47,8 +48,8 @@ def run_rawtune(dialogs: list[Dialog]) -> tuple[float, set[str]]:
     with RejectSink(report) as sink:
         kept = {
             d.id
-            for d in NearDedup(DedupConfig(num_perm=112, bands=14, rows=8, word_ngram=5)).run(
-                dialogs, sink
+            for d in NearDedup(DedupConfig(num_perm=112, bands=14, rows=8, word_ngram=5))(
+                dialogs, Context(report, sink)
             )
         }
     elapsed = time.perf_counter() - start

@@ -240,6 +240,20 @@ class OutputConfig(Strict):
     max_rows_per_shard: int = Field(5000, gt=0)
 
 
+class ExecutionConfig(Strict):
+    """Where prepare runs: `local` (a process pool on this machine) or `ray` (Ray Data tasks)."""
+
+    backend: Literal["local", "ray"] = "local"
+    workers: int = Field(1, gt=0, description="parallel tasks over input shards")
+    address: str | None = Field(
+        None, description="ray: a cluster to join (e.g. ray://head:10001); default: start one"
+    )
+    spill_dir: str | None = Field(
+        None,
+        description="intermediate files (default: next to the output); on a cluster, shared storage",
+    )
+
+
 # ---------------------------------------------------------------- model / lora / train
 
 
@@ -294,6 +308,7 @@ class RunConfig(Strict):
     mix: MixConfig = Field(default_factory=MixConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     lora: LoraConfig = Field(default_factory=LoraConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)

@@ -17,8 +17,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from pipeline.errors import UserError
-
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def load_rows(path: Path, n: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -19,8 +19,7 @@ from itertools import chain
 from typing import Any
 
 from pipeline.errors import UserError
-
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def best_fit_decreasing(

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
+from pipeline.rows import n_supervised, shard_row_schema
 
-IGNORE = -100
 SPLITS = ("train", "validation")
 
 # Pinned so identical rows give identical bytes (pyarrow writes no timestamps; the `created_by`
@@ -66,20 +66,13 @@ def _percentile(ordered: Sequence[int], q: float) -> int:
     return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
 
 
-def _supervised(row: dict[str, Any]) -> int:
-    if "n_supervised" in row:
-        return int(row["n_supervised"])
-    labels = row.get("labels")
-    return len(row["input_ids"]) if labels is None else sum(x != IGNORE for x in labels)
-
-
 def token_stats(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Length statistics of token rows: count, tokens, supervised, mean, p50, p95, max."""
     lengths: list[int] = []
     supervised = 0
     for row in rows:
         lengths.append(int(row.get("n_tokens", len(row["input_ids"]))))
-        supervised += _supervised(row)
+        supervised += n_supervised(row)
     lengths.sort()
     if not lengths:
         return {"count": 0, "tokens": 0, "supervised": 0, "mean": 0.0, "p50": 0, "p95": 0, "max": 0}
@@ -92,20 +85,6 @@ def token_stats(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "p95": _percentile(lengths, 0.95),
         "max": lengths[-1],
     }
-
-
-def _schema():  # -> pyarrow.Schema
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            ("input_ids", pa.list_(pa.int32())),
-            ("labels", pa.list_(pa.int32())),
-            ("position_ids", pa.list_(pa.int32())),
-            ("seq_lengths", pa.list_(pa.int32())),
-            ("ids", pa.list_(pa.string())),
-        ]
-    )
 
 
 def shard_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +104,7 @@ def _write_table(rows: Sequence[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist([shard_row(r) for r in rows], schema=_schema())
+    table = pa.Table.from_pylist([shard_row(r) for r in rows], schema=shard_row_schema())
     pq.write_table(table, path, row_group_size=max(len(rows), 1), **PARQUET_OPTIONS)
     _fsync(path)
 

@@ -25,7 +25,7 @@ from pipeline.errors import UserError
 from pipeline.records import Dialog
 from pipeline.render.control import ControlTokens
 from pipeline.render.dialogs import with_system_prompt
-from pipeline.render.masking import IGNORE, labels_for_offsets
+from pipeline.render.masking import labels_for_offsets
 from pipeline.render.spans import SpanError, merge_spans, prefix_spans, select_spans
 from pipeline.render.templates import (
     has_generation_markers,
@@ -34,6 +34,7 @@ from pipeline.render.templates import (
     template_variables,
 )
 from pipeline.render.truncation import cut_messages
+from pipeline.rows import IGNORE
 
 
 class _Reference:
