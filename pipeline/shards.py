@@ -14,7 +14,7 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,20 +41,23 @@ def _score(seed: int, dialog_id: str) -> bytes:
     return hashlib.sha256(f"{seed}\x00{dialog_id}".encode()).digest()
 
 
+def validation_ids(ids: Iterable[str], validation: float, seed: int) -> set[str]:
+    """The dialog ids held out for validation: the `round(n * validation)` distinct ids with the
+    smallest seeded hash (at least one when validation > 0 and there are two or more dialogs,
+    never all of them). Needs ids only, so a run decides the split without holding any token."""
+    ordered = sorted(set(ids), key=lambda i: (_score(seed, i), i))
+    k = round(len(ordered) * validation)
+    if validation > 0 and len(ordered) >= 2:
+        k = min(max(k, 1), len(ordered) - 1)
+    return set(ordered[:k])
+
+
 def split_rows(
     rows: Sequence[dict[str, Any]], validation: float, seed: int
 ) -> dict[str, list[dict[str, Any]]]:
     """Rows into train/validation by dialog id (before packing); input order kept inside each split.
-
-    The `round(n * validation)` distinct ids with the smallest seeded hash go to validation (at
-    least one when validation > 0 and there are two or more dialogs, never all of them). Rows that
-    share an id stay together.
-    """
-    ids = sorted({str(r["id"]) for r in rows}, key=lambda i: (_score(seed, i), i))
-    k = round(len(ids) * validation)
-    if validation > 0 and len(ids) >= 2:
-        k = min(max(k, 1), len(ids) - 1)
-    held_out = set(ids[:k])
+    Rows that share an id stay together (see `validation_ids`)."""
+    held_out = validation_ids((str(r["id"]) for r in rows), validation, seed)
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": []}
     for row in rows:
         splits["validation" if str(row["id"]) in held_out else "train"].append(row)
@@ -73,17 +76,22 @@ def token_stats(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         lengths.append(int(row.get("n_tokens", len(row["input_ids"]))))
         supervised += n_supervised(row)
-    lengths.sort()
-    if not lengths:
+    return length_stats(lengths, supervised)
+
+
+def length_stats(lengths: Iterable[int], supervised: int) -> dict[str, Any]:
+    """`token_stats` from row lengths and the supervised total alone."""
+    ordered = sorted(int(n) for n in lengths)
+    if not ordered:
         return {"count": 0, "tokens": 0, "supervised": 0, "mean": 0.0, "p50": 0, "p95": 0, "max": 0}
     return {
-        "count": len(lengths),
-        "tokens": sum(lengths),
-        "supervised": supervised,
-        "mean": sum(lengths) / len(lengths),
-        "p50": _percentile(lengths, 0.50),
-        "p95": _percentile(lengths, 0.95),
-        "max": lengths[-1],
+        "count": len(ordered),
+        "tokens": sum(ordered),
+        "supervised": int(supervised),
+        "mean": sum(ordered) / len(ordered),
+        "p50": _percentile(ordered, 0.50),
+        "p95": _percentile(ordered, 0.95),
+        "max": ordered[-1],
     }
 
 
@@ -127,8 +135,12 @@ def write_shards(
     manifest: dict[str, Any],
     max_rows_per_shard: int,
     extra_files: Mapping[str, Path] | None = None,
+    load: Callable[[Sequence[Any]], Sequence[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write `<split>-NNNNN-of-MMMMM.parquet` shards and `manifest.json` into `out_dir`, atomically.
+
+    A split's entries are rows, or plans of rows that `load` turns into rows one shard at a time
+    (so a run never holds more token rows than one shard's).
 
     `extra_files` (name -> existing file, e.g. the rejects JSONL) are moved inside before the
     manifest so they arrive with the set. The manifest gets a `shards` entry: per split, its rows
@@ -159,6 +171,8 @@ def write_shards(
             files = []
             for i in range(n):
                 chunk = rows[i * max_rows_per_shard : (i + 1) * max_rows_per_shard]
+                if load is not None:
+                    chunk = load(chunk)
                 name = f"{split}-{i:05d}-of-{n:05d}.parquet"
                 _write_table(chunk, tmp / name)
                 files.append({"name": name, "rows": len(chunk), "sha256": _sha256(tmp / name)})
