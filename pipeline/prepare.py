@@ -27,7 +27,8 @@ from pipeline.records import Dialog, Document
 from pipeline.stage import Report
 from pipeline.steps import GlobalStep
 
-TASKS_PER_WORKER = 4  # smaller tasks than workers, so a slow one does not leave a core idle
+TASKS_PER_WORKER = 4  # input shards per worker, so a slow one does not leave a core idle
+RENDER_BATCHES_PER_TASK = 4  # render tasks cover this many render batches of records
 
 
 def versions() -> dict[str, str]:
@@ -242,9 +243,12 @@ def _rows_phase(
     """The global drops applied and the rest of the steps (render) run over even record ranges."""
     from pipeline.execute.tasks import RowsTask, rows_task
 
+    # Ranges of a fixed size from the config, never from the worker count: the renderer batches
+    # records, and the order of a batch's rejects follows its batches.
+    size = cfg.render.batch_size * RENDER_BATCHES_PER_TASK
     total = sum(counts)
-    n = max(1, min(TASKS_PER_WORKER * pool.workers, total))
-    bounds = [total * c // n for c in range(n + 1)]
+    n = max(1, -(-total // size))
+    bounds = [min(c * size, total) for c in range(n + 1)]
     tasks = [
         RowsTask(
             cfg,

@@ -7,6 +7,7 @@ cluster must be storage every node sees (NFS, a shared volume).
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -32,11 +33,16 @@ class RayBackend:
             raise UserError(
                 "execution.backend=ray needs Ray: pip install 'rawtune[ray]' (or pip install ray)"
             ) from None
+        quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
         if not ray.is_initialized():
             if self.address:
-                ray.init(address=self.address, log_to_driver=False)
+                ray.init(address=self.address, **quiet)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+        import ray.data
+
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # rawtune shows its own progress
+        ray.data.DataContext.get_current().enable_progress_bars = False
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -55,7 +61,7 @@ class RayBackend:
                 _apply,
                 fn_kwargs={"fn": fn},
                 batch_size=1,
-                concurrency=self.workers,
+                compute=ray.data.TaskPoolStrategy(size=self.workers),
                 batch_format="numpy",
             )
             .take_all()
