@@ -1,15 +1,22 @@
 """The local backend: tasks in this process (one worker) or in a pool of processes.
 
 The pool uses `spawn`: forking a process whose tokenizer already started Rust threads can
-deadlock, and each worker loads its own tokenizer anyway.
+deadlock, and each worker loads its own tokenizer anyway. Pool workers tokenize on one thread
+each: the pool already uses the cores, and N workers with N tokenizer threads each only contend.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
+
+
+def one_thread_tokenizers() -> None:
+    """Run in each worker before anything loads a tokenizer."""
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 class LocalBackend:
@@ -19,7 +26,9 @@ class LocalBackend:
 
     def __enter__(self) -> LocalBackend:
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("spawn"), initializer=one_thread_tokenizers
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:

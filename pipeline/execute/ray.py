@@ -38,7 +38,8 @@ class RayBackend:
             if self.address:
                 ray.init(address=self.address, **quiet)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+                env = {"env_vars": {"TOKENIZERS_PARALLELISM": "false"}}  # see execute/local.py
+                ray.init(num_cpus=self.workers, include_dashboard=False, runtime_env=env, **quiet)
         import ray.data
 
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # rawtune shows its own progress
