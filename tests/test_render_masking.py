@@ -267,9 +267,7 @@ def test_audit_or_raise_names_the_failing_sample(smol_tokenizer):
 
 def test_documents_are_text_plus_eos(smol_tokenizer):
     docs = [
-        Document(
-            id="a", source="s:a", text="Plain <|endoftext|> text", source_name="web"
-        ),
+        Document(id="a", source="s:a", text="Plain <|endoftext|> text", source_name="web"),
         Document(id="b", source="s:b", text="  "),
     ]
     report = Report()
