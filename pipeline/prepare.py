@@ -130,21 +130,21 @@ class Rows:
     """What the driver keeps of each token row: its id, source name, lengths and where it is
     spilled (row-spill chunk, row), in input order; never its tokens."""
 
-    def __init__(self) -> None:
+    def __init__(self, results: Iterable[dict[str, Any]]) -> None:
         self.ids: list[str] = []
         self.source_name: list[str] = []
-        self.n_tokens = np.zeros(0, np.int64)
-        self.n_supervised = np.zeros(0, np.int64)
-        self.chunk = np.zeros(0, np.int64)
-
-    def add(self, chunk: int, result: dict[str, Any]) -> None:
-        self.ids.extend(result["id"])
-        self.source_name.extend(result["source_name"])
-        n = len(result["id"])
-        self.n_tokens = np.concatenate([self.n_tokens, np.asarray(result["n_tokens"], np.int64)])
-        sup = np.asarray(result["n_supervised"], np.int64)
-        self.n_supervised = np.concatenate([self.n_supervised, sup])
-        self.chunk = np.concatenate([self.chunk, np.full(n, chunk, np.int64)])
+        tokens: list[int] = []
+        supervised: list[int] = []
+        chunk: list[int] = []
+        for c, result in enumerate(results):
+            self.ids.extend(result["id"])
+            self.source_name.extend(result["source_name"])
+            tokens.extend(result["n_tokens"])
+            supervised.extend(result["n_supervised"])
+            chunk.extend([c] * len(result["id"]))
+        self.n_tokens = np.asarray(tokens, np.int64)
+        self.n_supervised = np.asarray(supervised, np.int64)
+        self.chunk = np.asarray(chunk, np.int64)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -261,11 +261,13 @@ def _rows_phase(
         )
         for c, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))
     ]
-    rows = Rows()
-    for c, result in enumerate(_progress(console, "render", pool.map(rows_task, tasks), n)):
-        report.merge(Report.from_dict(result["report"]))
-        rows.add(c, result)
-    return rows
+
+    def merged(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for result in results:
+            report.merge(Report.from_dict(result["report"]))
+            yield result
+
+    return Rows(merged(_progress(console, "render", pool.map(rows_task, tasks), n)))
 
 
 def _progress(console: Console, what: str, results: Iterable[Any], total: int) -> Iterator[Any]:
