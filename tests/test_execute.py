@@ -171,3 +171,35 @@ def test_standalone_clean_applies_the_sources_answer_formats(tmp_path):
     )
     assert [o["id"] for o in read_jsonl(out)] == ["ok"]
     assert [o["reason"] for o in read_jsonl(rej)] == ["format.json"]
+
+
+def test_pretrain_blocks_identical_for_workers_and_hold_every_token(tmp_path):
+    """Pretraining mode through the same sharded path: documents cut into blocks from lengths."""
+    import pyarrow.parquet as pq
+
+    cfg_path = tmp_path / "articles.yaml"
+    cfg_path.write_text(
+        "name: articles\n"
+        "sources: [{kind: html, path: data/raw/html/articles/, mode: document}]\n"
+        "pack: {mode: pretrain, block_size: 128}\n"
+        "output: {max_rows_per_shard: 8}\n"
+    )
+
+    def run(workers: int) -> tuple[dict[str, bytes], dict]:
+        overrides = [f"output.dir={tmp_path / str(workers)}", f"execution.workers={workers}"]
+        cfg = load_config(cfg_path, overrides)
+        from pipeline.prepare import prepare
+
+        out = prepare(cfg, Console(quiet=True))
+        manifest = json.loads((out / "manifest.json").read_text())
+        return {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}, manifest
+
+    one, manifest = run(1)
+    two, _ = run(2)
+    assert one == two and len(one) > 1
+    tokens = sum(
+        len(ids)
+        for p in sorted((tmp_path / "1" / "articles").glob("*.parquet"))
+        for ids in pq.read_table(p).column("input_ids").to_pylist()
+    )
+    assert tokens == sum(s["tokens"] for s in manifest["token_stats"].values()) > 0
