@@ -322,8 +322,11 @@ class RunConfig(Strict):
         return Path(self.train.output_dir) / (self.train.run_name or self.name)
 
     def config_hash(self) -> str:
-        """Stable hash of the effective config (after defaults and overrides)."""
-        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        """Stable hash of the effective config (after defaults and overrides). `execution` is left
+        out: where and on how many workers a run goes does not change what it writes."""
+        blob = json.dumps(
+            self.model_dump(mode="json", by_alias=True, exclude={"execution"}), sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
