@@ -22,6 +22,7 @@ from pipeline.errors import UserError
 from pipeline.rows import n_supervised, shard_row_schema
 
 SPLITS = ("train", "validation")
+CONVERT_ROWS = 256  # rows turned from Python lists into Arrow arrays at once
 
 # Pinned so identical rows give identical bytes (pyarrow writes no timestamps; the `created_by`
 # string carries the pyarrow version, which the manifest records too).
@@ -108,12 +109,25 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_table(rows: Sequence[dict[str, Any]], path: Path) -> None:
+def _write_table(
+    entries: Sequence[Any],
+    path: Path,
+    load: Callable[[Sequence[Any]], Sequence[dict[str, Any]]] | None,
+) -> None:
+    """One shard file. Rows become Arrow arrays CONVERT_ROWS at a time: as Python lists a full
+    shard of packed rows would take several hundred MB (one object per token)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist([shard_row(r) for r in rows], schema=shard_row_schema())
-    pq.write_table(table, path, row_group_size=max(len(rows), 1), **PARQUET_OPTIONS)
+    schema = shard_row_schema()
+    parts = []
+    for i in range(0, len(entries), CONVERT_ROWS):
+        part = entries[i : i + CONVERT_ROWS]
+        rows = load(part) if load is not None else part
+        parts.append(pa.Table.from_pylist([shard_row(r) for r in rows], schema=schema))
+    table = pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
+    del parts
+    pq.write_table(table, path, row_group_size=max(len(entries), 1), **PARQUET_OPTIONS)
     _fsync(path)
 
 
@@ -171,10 +185,8 @@ def write_shards(
             files = []
             for i in range(n):
                 chunk = rows[i * max_rows_per_shard : (i + 1) * max_rows_per_shard]
-                if load is not None:
-                    chunk = load(chunk)
                 name = f"{split}-{i:05d}-of-{n:05d}.parquet"
-                _write_table(chunk, tmp / name)
+                _write_table(chunk, tmp / name, load)
                 files.append({"name": name, "rows": len(chunk), "sha256": _sha256(tmp / name)})
                 progress.advance(task)
             shards[split] = {"rows": len(rows), "files": files}
