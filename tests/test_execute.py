@@ -61,7 +61,11 @@ def prepared(cfg: RunConfig) -> dict[str, bytes]:
     from pipeline.prepare import prepare
 
     out = prepare(cfg, Console(quiet=True))
-    files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != "manifest.json"}
+    files = {
+        p.name: p.read_bytes()
+        for p in sorted(out.iterdir())
+        if p.name not in ("manifest.json", "report.html")
+    }
     manifest = json.loads((out / "manifest.json").read_text())
     files["stages"] = json.dumps(manifest["stages"], sort_keys=True).encode()
     files["stats"] = json.dumps(manifest["token_stats"], sort_keys=True).encode()
