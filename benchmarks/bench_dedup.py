@@ -72,13 +72,14 @@ def near_worker(records: Path) -> None:
     from pipeline.config import DedupConfig
     from pipeline.records import record_from_dict
     from pipeline.stage import RejectSink, Report, read_jsonl
+    from pipeline.steps import Context
 
     dialogs = [record_from_dict(obj) for obj in read_jsonl(records)]
     report = Report()
     t0 = time.perf_counter()
     with RejectSink(report) as sink:
         cfg = DedupConfig(num_perm=BANDS * ROWS, bands=BANDS, rows=ROWS, word_ngram=5)
-        kept = {d.id for d in NearDedup(cfg).run(dialogs, sink)}
+        kept = {d.id for d in NearDedup(cfg)(dialogs, Context(report, sink))}
     seconds = time.perf_counter() - t0
     removed = sorted({d.id for d in dialogs} - kept)
     print(json.dumps({"in_process_seconds": seconds, "removed": removed}))

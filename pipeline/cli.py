@@ -32,21 +32,40 @@ def _add_config_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> None:
+    import json
+
     from pipeline.config import load_config
-    from pipeline.extract import extract_file
+    from pipeline.extract.inputs import input_units
+    from pipeline.progress import counted
+    from pipeline.run import build_steps
+    from pipeline.stage import RejectSink, Report, write_jsonl
+    from pipeline.steps import Context, run_steps
 
     cfg = load_config(args.config, args.overrides)
-    report, n = extract_file(cfg.sources, Path(args.output), Path(args.rejects), console)
+    report = Report()
+    with RejectSink(report, Path(args.rejects)) as sink:
+        steps = build_steps(cfg, ["extract"])
+        records = run_steps(steps, input_units(cfg.sources), Context(report, sink))
+        n = write_jsonl(Path(args.output), counted(records, "extract", console))
+    report.check_conservation()
+    out = Path(args.output)  # the stage's counts and each file's encoding, as prepare's manifest
+    out.with_name(out.stem + ".report.json").write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     console.print(report.table("extract"))
     console.print(f"{n} records -> {args.output}; rejects -> {args.rejects}")
 
 
 def cmd_clean(args: argparse.Namespace) -> None:
+    """The clean slice of the run's steps, answer formats of the config's sources included."""
     from pipeline.clean import clean_file, clean_table
     from pipeline.config import load_config
+    from pipeline.run import answer_formats
 
     cfg = load_config(args.config, args.overrides)
-    report = clean_file(Path(args.input), Path(args.output), Path(args.rejects), cfg.clean)
+    report = clean_file(
+        Path(args.input), Path(args.output), Path(args.rejects), cfg.clean, answer_formats(cfg)
+    )
     console.print(clean_table(report))
 
 

@@ -328,6 +328,20 @@ class OutputConfig(Strict):
     max_rows_per_shard: int = Field(5000, gt=0)
 
 
+class ExecutionConfig(Strict):
+    """Where prepare runs: `local` (a process pool on this machine) or `ray` (Ray Data tasks)."""
+
+    backend: Literal["local", "ray"] = "local"
+    workers: int = Field(1, gt=0, description="parallel tasks over input shards")
+    address: str | None = Field(
+        None, description="ray: a cluster to join (e.g. ray://head:10001); default: start one"
+    )
+    spill_dir: str | None = Field(
+        None,
+        description="intermediate files (default: next to the output); on a cluster, shared storage",
+    )
+
+
 # ---------------------------------------------------------------- model / lora / train
 
 
@@ -412,6 +426,7 @@ class RunConfig(Strict):
     mix: MixConfig = Field(default_factory=MixConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     lora: LoraConfig = Field(default_factory=LoraConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
@@ -425,8 +440,11 @@ class RunConfig(Strict):
         return Path(self.train.output_dir) / (self.train.run_name or self.name)
 
     def config_hash(self) -> str:
-        """Stable hash of the effective config (after defaults and overrides)."""
-        blob = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        """Stable hash of the effective config (after defaults and overrides). `execution` is left
+        out: where and on how many workers a run goes does not change what it writes."""
+        blob = json.dumps(
+            self.model_dump(mode="json", by_alias=True, exclude={"execution"}), sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -19,8 +19,7 @@ from itertools import chain
 from typing import Any
 
 from pipeline.errors import UserError
-
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def best_fit_decreasing(
@@ -82,65 +81,90 @@ def _join(
     }
 
 
-def pack_sft(rows: Sequence[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
-    """Rendered SFT rows packed best-fit-decreasing into rows of at most `max_length` tokens."""
-    lengths: list[int] = []
-    for row in rows:
-        n = len(row["input_ids"])
-        if n != len(row["labels"]):
-            raise UserError(
-                f"pack: row {row.get('id')!r} has {n} input_ids but {len(row['labels'])} labels"
-            )
+def plan_sft(lengths: Sequence[int], keys: Sequence[str], max_length: int) -> list[list[int]]:
+    """Which rows (indices) go into each packed row: best-fit-decreasing on lengths alone, so a
+    run can plan its packing without holding any token (ties broken by key, then index)."""
+    for n, key in zip(lengths, keys, strict=True):
         if not 0 < n <= max_length:
             raise UserError(
-                f"pack: row {row.get('id')!r} has {n} tokens, outside 1..max_length={max_length} "
+                f"pack: row {key!r} has {n} tokens, outside 1..max_length={max_length} "
                 "(render truncates to render.max_length; keep pack.max_length >= it)"
             )
-        lengths.append(n)
-    keys = [str(row.get("id", "")) for row in rows]
-    return [
-        _join([(keys[i], rows[i]["input_ids"], rows[i]["labels"]) for i in members])
-        for members in best_fit_decreasing(lengths, max_length, keys)
-    ]
+    return best_fit_decreasing(lengths, max_length, keys)
 
 
-def pack_pretrain(
-    rows: Iterable[dict[str, Any]], block_size: int, reset_position_ids: bool
-) -> Iterator[dict[str, Any]]:
-    """Documents joined in order and cut into `block_size` blocks (streaming; the last may be shorter).
-
-    With `reset_position_ids`, positions restart at each document (block-diagonal attention) and a
-    document's first token is not a target; without it a block is one causal sequence, labels =
-    input_ids, positions 0..block_size-1. The shorter last block is kept so no token is dropped.
-    """
-    segments: list[tuple[str, list[int], list[int]]] = []
-    filled = 0
+def join_sft(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One packed row from rendered SFT rows (a bin of `plan_sft`)."""
     for row in rows:
-        ids = list(row["input_ids"])
-        if not ids:
-            raise UserError(f"pack: document {row.get('id')!r} has no tokens")
+        if len(row["input_ids"]) != len(row["labels"]):
+            raise UserError(
+                f"pack: row {row.get('id')!r} has {len(row['input_ids'])} input_ids but "
+                f"{len(row['labels'])} labels"
+            )
+    return _join([(str(r.get("id", "")), r["input_ids"], r["labels"]) for r in rows])
+
+
+def pack_sft(rows: Sequence[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
+    """Rendered SFT rows packed best-fit-decreasing into rows of at most `max_length` tokens."""
+    lengths = [len(row["input_ids"]) for row in rows]
+    keys = [str(row.get("id", "")) for row in rows]
+    return [join_sft([rows[i] for i in b]) for b in plan_sft(lengths, keys, max_length)]
+
+
+Segment = tuple[int, int, int]  # (row index, start, end): a piece of one document's tokens
+
+
+def plan_pretrain(lengths: Iterable[int], block_size: int) -> Iterator[list[Segment]]:
+    """Documents joined in order and cut into `block_size` blocks, as pieces of rows (streaming;
+    the last block may be shorter, so no token is dropped)."""
+    block: list[Segment] = []
+    filled = 0
+    for i, n in enumerate(lengths):
         offset = 0
-        while offset < len(ids):
-            take = min(block_size - filled, len(ids) - offset)
-            piece = ids[offset : offset + take]
-            segments.append((str(row.get("id", "")), piece, piece))
+        while offset < n:
+            take = min(block_size - filled, n - offset)
+            block.append((i, offset, offset + take))
             filled += take
             offset += take
             if filled == block_size:
-                yield _pretrain_block(segments, reset_position_ids)
-                segments, filled = [], 0
-    if segments:
-        yield _pretrain_block(segments, reset_position_ids)
+                yield block
+                block, filled = [], 0
+    if block:
+        yield block
 
 
-def _pretrain_block(
-    segments: list[tuple[str, list[int], list[int]]], reset: bool
+def join_pretrain(
+    pieces: Sequence[tuple[str, Sequence[int]]], reset_position_ids: bool
 ) -> dict[str, Any]:
-    if reset:
+    """One pretraining block from (document id, token piece) pairs.
+
+    With `reset_position_ids`, positions restart at each document (block-diagonal attention) and a
+    document's first token is not a target; without it a block is one causal sequence, labels =
+    input_ids, positions 0..block_size-1.
+    """
+    segments = [(key, list(ids), list(ids)) for key, ids in pieces]
+    if reset_position_ids:
         return _join(segments)
     row = _join(segments, reset=False)
     row["labels"] = list(row["input_ids"])
     return row
+
+
+def pack_pretrain(
+    rows: Iterable[dict[str, Any]], block_size: int, reset_position_ids: bool
+) -> list[dict[str, Any]]:
+    """Documents joined in order and cut into `block_size` blocks (see `plan_pretrain`)."""
+    rows = list(rows)
+    for row in rows:
+        if not row["input_ids"]:
+            raise UserError(f"pack: document {row.get('id')!r} has no tokens")
+    return [
+        join_pretrain(
+            [(str(rows[i].get("id", "")), rows[i]["input_ids"][a:b]) for i, a, b in block],
+            reset_position_ids,
+        )
+        for block in plan_pretrain((len(r["input_ids"]) for r in rows), block_size)
+    ]
 
 
 def packing_efficiency(packed: Sequence[dict[str, Any]], max_length: int) -> float:

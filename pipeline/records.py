@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -28,24 +28,38 @@ class Message(BaseModel):
         return data
 
 
-class Dialog(BaseModel):
-    """A multi-turn conversation; `source` locates the original (file + row/statement/element)."""
+class _Sourced(BaseModel):
+    """Fields every record has: `source` locates the original (file + row/statement/element),
+    `source_name` names the configured source it came from (for mixing and per-source rules)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str
-    messages: list[Message]
     source: str
+    source_name: str = ""
     meta: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _source_name_from_meta(cls, data: Any) -> Any:
+        """Records JSONL written before `source_name` was a field kept it in `meta`."""
+        if isinstance(data, dict) and "source_name" not in data:
+            meta = data.get("meta")
+            if isinstance(meta, dict) and isinstance(meta.get("source_name"), str):
+                rest = {k: v for k, v in meta.items() if k != "source_name"}
+                return {**data, "source_name": meta["source_name"], "meta": rest}
+        return data
 
-class Document(BaseModel):
+
+class Dialog(_Sourced):
+    """A multi-turn conversation."""
+
+    messages: list[Message]
+
+
+class Document(_Sourced):
     """Plain text for pretraining-style blocks."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: str
     text: str
-    source: str
-    meta: dict[str, Any] = Field(default_factory=dict)
 
 
 class Reject(BaseModel):

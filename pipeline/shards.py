@@ -14,15 +14,16 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
+from pipeline.rows import n_supervised, shard_row_schema
 
-IGNORE = -100
 SPLITS = ("train", "validation")
 PROVENANCE = "provenance.jsonl"  # sidecar: one line per sample, id -> where it came from
+CONVERT_ROWS = 256  # rows turned from Python lists into Arrow arrays at once
 
 # Pinned so identical rows give identical bytes (pyarrow writes no timestamps; the `created_by`
 # string carries the pyarrow version, which the manifest records too).
@@ -42,20 +43,23 @@ def _score(seed: int, dialog_id: str) -> bytes:
     return hashlib.sha256(f"{seed}\x00{dialog_id}".encode()).digest()
 
 
+def validation_ids(ids: Iterable[str], validation: float, seed: int) -> set[str]:
+    """The dialog ids held out for validation: the `round(n * validation)` distinct ids with the
+    smallest seeded hash (at least one when validation > 0 and there are two or more dialogs,
+    never all of them). Needs ids only, so a run decides the split without holding any token."""
+    ordered = sorted(set(ids), key=lambda i: (_score(seed, i), i))
+    k = round(len(ordered) * validation)
+    if validation > 0 and len(ordered) >= 2:
+        k = min(max(k, 1), len(ordered) - 1)
+    return set(ordered[:k])
+
+
 def split_rows(
     rows: Sequence[dict[str, Any]], validation: float, seed: int
 ) -> dict[str, list[dict[str, Any]]]:
     """Rows into train/validation by dialog id (before packing); input order kept inside each split.
-
-    The `round(n * validation)` distinct ids with the smallest seeded hash go to validation (at
-    least one when validation > 0 and there are two or more dialogs, never all of them). Rows that
-    share an id stay together.
-    """
-    ids = sorted({str(r["id"]) for r in rows}, key=lambda i: (_score(seed, i), i))
-    k = round(len(ids) * validation)
-    if validation > 0 and len(ids) >= 2:
-        k = min(max(k, 1), len(ids) - 1)
-    held_out = set(ids[:k])
+    Rows that share an id stay together (see `validation_ids`)."""
+    held_out = validation_ids((str(r["id"]) for r in rows), validation, seed)
     splits: dict[str, list[dict[str, Any]]] = {"train": [], "validation": []}
     for row in rows:
         splits["validation" if str(row["id"]) in held_out else "train"].append(row)
@@ -67,46 +71,30 @@ def _percentile(ordered: Sequence[int], q: float) -> int:
     return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
 
 
-def _supervised(row: dict[str, Any]) -> int:
-    if "n_supervised" in row:
-        return int(row["n_supervised"])
-    labels = row.get("labels")
-    return len(row["input_ids"]) if labels is None else sum(x != IGNORE for x in labels)
-
-
 def token_stats(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Length statistics of token rows: count, tokens, supervised, mean, p50, p95, max."""
     lengths: list[int] = []
     supervised = 0
     for row in rows:
         lengths.append(int(row.get("n_tokens", len(row["input_ids"]))))
-        supervised += _supervised(row)
-    lengths.sort()
-    if not lengths:
+        supervised += n_supervised(row)
+    return length_stats(lengths, supervised)
+
+
+def length_stats(lengths: Iterable[int], supervised: int) -> dict[str, Any]:
+    """`token_stats` from row lengths and the supervised total alone."""
+    ordered = sorted(int(n) for n in lengths)
+    if not ordered:
         return {"count": 0, "tokens": 0, "supervised": 0, "mean": 0.0, "p50": 0, "p95": 0, "max": 0}
     return {
-        "count": len(lengths),
-        "tokens": sum(lengths),
-        "supervised": supervised,
-        "mean": sum(lengths) / len(lengths),
-        "p50": _percentile(lengths, 0.50),
-        "p95": _percentile(lengths, 0.95),
-        "max": lengths[-1],
+        "count": len(ordered),
+        "tokens": sum(ordered),
+        "supervised": int(supervised),
+        "mean": sum(ordered) / len(ordered),
+        "p50": _percentile(ordered, 0.50),
+        "p95": _percentile(ordered, 0.95),
+        "max": ordered[-1],
     }
-
-
-def _schema():  # -> pyarrow.Schema
-    import pyarrow as pa
-
-    return pa.schema(
-        [
-            ("input_ids", pa.list_(pa.int32())),
-            ("labels", pa.list_(pa.int32())),
-            ("position_ids", pa.list_(pa.int32())),
-            ("seq_lengths", pa.list_(pa.int32())),
-            ("ids", pa.list_(pa.string())),
-        ]
-    )
 
 
 def shard_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -122,8 +110,9 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def provenance_lines(splits: Mapping[str, Sequence[dict[str, Any]]]) -> Iterable[str]:
-    """One JSON line per (unpacked) sample: split, id, source, source_name, tokens, supervised."""
+def provenance_lines(splits: Mapping[str, Iterable[dict[str, Any]]]) -> Iterable[str]:
+    """One JSON line per (unpacked) sample: split, id, source, source_name, tokens, supervised.
+    Entries are token rows or just their metadata (id, source, source_name, n_tokens, ...)."""
     for split, rows in splits.items():
         for row in rows:
             entry = {
@@ -131,18 +120,31 @@ def provenance_lines(splits: Mapping[str, Sequence[dict[str, Any]]]) -> Iterable
                 "id": str(row.get("id", "")),
                 "source": row.get("source", ""),
                 "source_name": row.get("source_name", ""),
-                "n_tokens": int(row.get("n_tokens", len(row["input_ids"]))),
-                "n_supervised": _supervised(row),
+                "n_tokens": int(row["n_tokens"] if "n_tokens" in row else len(row["input_ids"])),
+                "n_supervised": n_supervised(row),
             }
             yield json.dumps(entry, ensure_ascii=False) + "\n"
 
 
-def _write_table(rows: Sequence[dict[str, Any]], path: Path) -> None:
+def _write_table(
+    entries: Sequence[Any],
+    path: Path,
+    load: Callable[[Sequence[Any]], Sequence[dict[str, Any]]] | None,
+) -> None:
+    """One shard file. Rows become Arrow arrays CONVERT_ROWS at a time: as Python lists a full
+    shard of packed rows would take several hundred MB (one object per token)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist([shard_row(r) for r in rows], schema=_schema())
-    pq.write_table(table, path, row_group_size=max(len(rows), 1), **PARQUET_OPTIONS)
+    schema = shard_row_schema()
+    parts = []
+    for i in range(0, len(entries), CONVERT_ROWS):
+        part = entries[i : i + CONVERT_ROWS]
+        rows = load(part) if load is not None else part
+        parts.append(pa.Table.from_pylist([shard_row(r) for r in rows], schema=schema))
+    table = pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
+    del parts
+    pq.write_table(table, path, row_group_size=max(len(entries), 1), **PARQUET_OPTIONS)
     _fsync(path)
 
 
@@ -164,9 +166,13 @@ def write_shards(
     manifest: dict[str, Any],
     max_rows_per_shard: int,
     extra_files: Mapping[str, Path] | None = None,
-    provenance: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    provenance: Mapping[str, Iterable[dict[str, Any]]] | None = None,
+    load: Callable[[Sequence[Any]], Sequence[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write `<split>-NNNNN-of-MMMMM.parquet` shards and `manifest.json` into `out_dir`, atomically.
+
+    A split's entries are rows, or plans of rows that `load` turns into rows one shard at a time
+    (so a run never holds more token rows than one shard's).
 
     `extra_files` (name -> existing file, e.g. the rejects JSONL) are moved inside before the
     manifest so they arrive with the set. The manifest gets a `shards` entry: per split, its rows
@@ -199,7 +205,7 @@ def write_shards(
             for i in range(n):
                 chunk = rows[i * max_rows_per_shard : (i + 1) * max_rows_per_shard]
                 name = f"{split}-{i:05d}-of-{n:05d}.parquet"
-                _write_table(chunk, tmp / name)
+                _write_table(chunk, tmp / name, load)
                 files.append({"name": name, "rows": len(chunk), "sha256": _sha256(tmp / name)})
                 progress.advance(task)
             shards[split] = {"rows": len(rows), "files": files}

@@ -1,7 +1,6 @@
-"""What every stage shares: per-stage counts, the reject sink, and the datatrove-style Filter base.
+"""What every stage shares: per-stage counts (mergeable across workers), the reject sink, JSONL I/O.
 
-A rule is one `filter(record) -> bool | (bool, reason)` method; the base class owns iteration,
-counting and writing every drop as a `Reject` with its reason, so no rule can lose a record silently.
+The step protocol built on these (Step, Context, Filter) is in `pipeline.steps`.
 """
 
 from __future__ import annotations
@@ -10,13 +9,11 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any
 
 from pydantic import BaseModel, Field
 
 from pipeline.records import Dialog, Document, Reject
-
-R = TypeVar("R", Dialog, Document)
 
 EXAMPLES_PER_REASON = 3
 
@@ -40,6 +37,31 @@ class StageStats(BaseModel):
         """Record that a rule modified (not removed) a record, e.g. a stripped filler sentence."""
         self.changed[what] = self.changed.get(what, 0) + n
 
+    def merge(self, other: StageStats) -> None:
+        """Add another worker's counts for the same stage (the other one's shards come later)."""
+        self.seen += other.seen
+        self.kept += other.kept
+        for reason, n in other.rejected.items():
+            self.rejected[reason] = self.rejected.get(reason, 0) + n
+        for what, n in other.changed.items():
+            self.changed[what] = self.changed.get(what, 0) + n
+        for reason, examples in other.examples.items():
+            mine = self.examples.setdefault(reason, [])
+            mine.extend(examples[: EXAMPLES_PER_REASON - len(mine)])
+        _merge_notes(self.notes, other.notes)
+
+
+def _merge_notes(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Nested dicts merged key by key, counts added, anything else taken from `other`."""
+    for key, value in other.items():
+        mine = into.get(key)
+        if isinstance(mine, dict) and isinstance(value, dict):
+            _merge_notes(mine, value)
+        elif isinstance(mine, int) and isinstance(value, int) and not isinstance(value, bool):
+            into[key] = mine + value
+        else:
+            into[key] = value
+
 
 class Report:
     """Ordered per-stage stats for one run; checks conservation (seen == kept + rejected)."""
@@ -62,6 +84,19 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {name: s.model_dump() for name, s in self.stages.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A report from `to_dict` output (how a worker's counts travel back)."""
+        report = cls()
+        for name, stats in data.items():
+            report.stages[name] = StageStats.model_validate(stats)
+        return report
+
+    def merge(self, other: Report) -> None:
+        """Add another worker's report, stage by stage (stages new to this one are appended)."""
+        for name, stats in other.stages.items():
+            self.stage(name).merge(stats)
 
     def table(self, title: str = "stages"):  # -> rich.table.Table
         """A short rich table: one row per stage, with the top reject reasons."""
@@ -126,40 +161,6 @@ class RejectSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class Filter(Generic[R]):
-    """Base for keep/drop rules. Subclasses set `name` and implement `filter`."""
-
-    name: str = "filter"
-    stage: str = "clean"
-
-    def filter(self, record: R) -> bool | tuple[bool, str]:
-        raise NotImplementedError
-
-    def run(self, records: Iterable[R], sink: RejectSink) -> Iterator[R]:
-        """Yield the records this rule keeps; every other one goes to the sink with its reason."""
-        for record in records:
-            result = self.filter(record)
-            keep, reason = (result, self.name) if isinstance(result, bool) else result
-            if keep:
-                yield record
-            else:
-                sink.reject(record, self.stage, reason if reason else self.name)
-
-
-def count_seen(records: Iterable[R], stats: StageStats) -> Iterator[R]:
-    """Count records entering a stage (wrap the stage's input with this)."""
-    for record in records:
-        stats.seen += 1
-        yield record
-
-
-def count_kept(records: Iterable[R], stats: StageStats) -> Iterator[R]:
-    """Count records leaving a stage (wrap the stage's output with this)."""
-    for record in records:
-        stats.kept += 1
-        yield record
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

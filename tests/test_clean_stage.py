@@ -222,7 +222,7 @@ def test_answer_formats():
     bad = chat("b", "Give JSON", '{"a": 1,}')
     wrong = chat("w", "Give JSON", '{"a": "x"}')
     for d in (good, bad, wrong):
-        d.meta["source_name"] = "api"
+        d.source_name = "api"
     schema = AnswerFormat(
         kind="json_schema", schema={"type": "object", "properties": {"a": {"type": "integer"}}}
     )

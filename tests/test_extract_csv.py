@@ -167,7 +167,7 @@ def test_folder_source_and_source_name(tmp_path):
     (tmp_path / "faq" / "a.tsv").write_text("question\tanswer\nq1\ta1\n")
     records, _ = run(tmp_path, path="faq", name="faq-set")
     assert [r.source for r in records] == ["faq/a.tsv:line 2", "faq/b.csv:line 2"]
-    assert {r.meta["source_name"] for r in records} == {"faq-set"}
+    assert {r.source_name for r in records} == {"faq-set"}
 
 
 def test_a_field_longer_than_the_csv_module_limit_is_kept(tmp_path):

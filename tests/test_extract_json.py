@@ -75,7 +75,8 @@ def test_messages_keep_reasoning_and_join_text_parts():
     d = shape.record(obj, "f.jsonl:line 1", "src")
     assert turns(d) == [("system", "be brief"), ("user", "2+2?"), ("assistant", "4")]
     assert d.messages[2].reasoning_content == "two plus two"
-    assert d.meta == {"source_name": "src", "format": "messages", "id": "7"}
+    assert d.source_name == "src"
+    assert d.meta == {"format": "messages", "id": "7"}
     assert d.source == "f.jsonl:line 1"
 
 
@@ -223,7 +224,7 @@ def test_chatterbot_dialogs_read_the_same_in_every_shape_and_container(tmp_path)
         assert rejects == [], name
         got = [[{"role": m.role, "content": m.content} for m in r.messages] for r in records]
         assert got == expected, name
-        assert all(r.meta["source_name"] == name for r in records)
+        assert all(r.source_name == name for r in records)
         assert len({r.id for r in records}) == len(records), name  # one-line arrays too
     parquet, _, _ = run([sources["parquet"]], tmp_path)
     assert parquet[120].source == "chat.parquet:row 120"

@@ -109,7 +109,7 @@ def test_provenance_names_statement_and_row(tmp_path):
     )
     records, _ = run(tmp_path, dump)
     assert [r.source for r in records] == ["dump.sql:stmt 2 row 1", "dump.sql:stmt 2 row 2"]
-    assert all(r.meta["source_name"] == "dump.sql" for r in records)
+    assert all(r.source_name == "dump.sql" for r in records)
 
 
 def test_missing_table_is_one_reject(tmp_path):

@@ -244,7 +244,7 @@ def test_train_rewrites_the_report_on_rank_zero(prepared, tmp_path, monkeypatch,
     import trainers.lora_sft
     from pipeline.cli import main
 
-    def fake_train(cfg, console=None, resume=False):
+    def fake_train(cfg, console=None, **kwargs):
         cfg.run_dir.mkdir(parents=True)
         metrics = {"eval": {"base": {"loss": 2.0}, "final": {"loss": 1.25}}, "log_history": []}
         (cfg.run_dir / "metrics.json").write_text(json.dumps(metrics))

@@ -237,7 +237,7 @@ def test_no_trained_token_and_template_errors_are_rejects(smol_tokenizer):
 
 
 def test_rows_carry_the_contract_fields(smol_tokenizer):
-    d = TWO_TURNS.model_copy(update={"meta": {"source_name": "faq"}})
+    d = TWO_TURNS.model_copy(update={"source_name": "faq"})
     rows, _, _ = render([d], smol_tokenizer, template="chatml")
     assert set(rows[0]) == {
         "id",
@@ -268,9 +268,7 @@ def test_audit_or_raise_names_the_failing_sample(smol_tokenizer):
 
 def test_documents_are_text_plus_eos(smol_tokenizer):
     docs = [
-        Document(
-            id="a", source="s:a", text="Plain <|endoftext|> text", meta={"source_name": "web"}
-        ),
+        Document(id="a", source="s:a", text="Plain <|endoftext|> text", source_name="web"),
         Document(id="b", source="s:b", text="  "),
     ]
     report = Report()

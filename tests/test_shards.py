@@ -156,11 +156,11 @@ def test_rewrite_replaces_the_old_set_and_a_crash_keeps_it(tmp_path, rows, monke
     calls = {"n": 0}
     real = shards._write_table
 
-    def crash_on_second(chunk, path):
+    def crash_on_second(chunk, path, load):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        real(chunk, path)
+        real(chunk, path, load)
 
     monkeypatch.setattr(shards, "_write_table", crash_on_second)
     with pytest.raises(OSError, match="disk full"):

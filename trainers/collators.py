@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def _lengths(row: dict[str, Any]) -> list[int]:

@@ -25,7 +25,7 @@ def source_names(
     with RejectSink(report) as sink:
         for record in extract(sources if sources is not None else cfg.sources, report, sink):
             if record.id in ids:
-                found[record.id] = str(record.meta.get("source_name", ""))
+                found[record.id] = record.source_name
                 if len(found) == len(ids):
                     break
     return found

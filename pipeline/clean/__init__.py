@@ -3,7 +3,8 @@
 Every removal is a Reject of stage `clean` naming the rule that fired (`slop.refusal`,
 `quality.no_assistant`, `dedup.near`, ...); every modification is counted (`slop.filler_stripped`).
 Order: normalize -> slop -> quality -> formats -> exact dedup -> near dedup, so duplicates are
-judged on cleaned text and the record kept is the first survivor in input order.
+judged on cleaned text and the record kept is the first survivor in input order. Each is a step
+(`pipeline.steps`); `clean_steps` is the list prepare and `rawtune clean` both run.
 """
 
 from __future__ import annotations
@@ -12,55 +13,121 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pipeline.clean.dedup import NearDedup, exact_dedup
-from pipeline.clean.formats import check_answer, check_formats
+from pipeline.clean.dedup import ExactDedup, NearDedup
+from pipeline.clean.formats import check_answer, check_formats, validate_formats
 from pipeline.clean.normalize import normalize, normalize_text
 from pipeline.clean.quality import quality
 from pipeline.clean.slop import Matcher, SlopStep, load_phrases, strip_sentences
 from pipeline.config import AnswerFormat, CleanConfig
 from pipeline.records import Dialog, Document
-from pipeline.stage import RejectSink, Report, count_kept, count_seen
+from pipeline.stage import RejectSink, Report
+from pipeline.steps import Context, Count, Step, run_steps
 
 STAGE = "clean"
 
 __all__ = [
+    "ExactDedup",
     "Matcher",
     "NearDedup",
     "SlopStep",
     "check_answer",
     "clean",
     "clean_file",
+    "clean_steps",
     "clean_table",
-    "exact_dedup",
     "load_phrases",
     "normalize_text",
     "strip_sentences",
 ]
 
+Records = Iterable[Dialog | Document]
+
+
+class Normalize(Step):
+    """Every text normalized (see normalize.py); changes counted per kind."""
+
+    name = "normalize"
+    stage = STAGE
+
+    def __init__(self, cfg: CleanConfig) -> None:
+        self.cfg = cfg.normalize
+
+    def __call__(self, items: Records, ctx: Context) -> Iterator[Dialog | Document]:
+        return normalize(items, self.cfg, ctx.stats(STAGE))
+
+
+class Slop(Step):
+    """Refusals, disclaimers and filler (see slop.py)."""
+
+    name = "slop"
+    stage = STAGE
+
+    def __init__(self, cfg: CleanConfig) -> None:
+        self.rules = SlopStep(cfg.slop)
+
+    def __call__(self, items: Records, ctx: Context) -> Iterator[Dialog | Document]:
+        return self.rules.run(items, ctx.sink, ctx.stats(STAGE))
+
+
+class Quality(Step):
+    """The quality Filters in order (see quality.py)."""
+
+    name = "quality"
+    stage = STAGE
+
+    def __init__(self, cfg: CleanConfig) -> None:
+        self.cfg = cfg.quality
+
+    def __call__(self, items: Records, ctx: Context) -> Iterator[Dialog | Document]:
+        return quality(items, self.cfg, ctx.sink, ctx.stats(STAGE))
+
+
+class Formats(Step):
+    """Assistant turns checked against their source's declared answer format."""
+
+    name = "formats"
+    stage = STAGE
+
+    def __init__(self, formats: dict[str, AnswerFormat]) -> None:
+        validate_formats(formats)  # a bad declaration fails before any record is read
+        self.formats = formats
+
+    def __call__(self, items: Records, ctx: Context) -> Iterator[Dialog | Document]:
+        return check_formats(items, self.formats, ctx.sink)
+
+
+def clean_steps(
+    cfg: CleanConfig, answer_formats: dict[str, AnswerFormat] | None = None
+) -> list[Step]:
+    """The clean stage as steps, counting what enters and what leaves."""
+    steps: list[Step] = [Count(STAGE, "seen"), Normalize(cfg), Slop(cfg), Quality(cfg)]
+    if answer_formats:
+        steps.append(Formats(answer_formats))
+    if cfg.dedup.exact:
+        steps.append(ExactDedup(cfg.dedup))
+    if cfg.dedup.near:
+        steps.append(NearDedup(cfg.dedup))
+    return [*steps, Count(STAGE, "kept")]
+
 
 def clean(
-    records: Iterable[Dialog | Document],
+    records: Records,
     cfg: CleanConfig,
     report: Report,
     sink: RejectSink,
     answer_formats: dict[str, AnswerFormat] | None = None,
 ) -> Iterator[Dialog | Document]:
-    """The cleaned records, streaming; rejects go to `sink`, counts to report.stage('clean')."""
-    stats = report.stage(STAGE)
-    out: Iterable[Dialog | Document] = count_seen(records, stats)
-    out = normalize(out, cfg.normalize, stats)
-    out = SlopStep(cfg.slop).run(out, sink, stats)
-    out = quality(out, cfg.quality, sink, stats)
-    if answer_formats:
-        out = check_formats(out, answer_formats, sink)
-    if cfg.dedup.exact:
-        out = exact_dedup(out, cfg.dedup, sink)
-    if cfg.dedup.near:
-        out = NearDedup(cfg.dedup).run(out, sink)
-    return count_kept(out, stats)
+    """The cleaned records in one process; rejects go to `sink`, counts to report.stage('clean')."""
+    return run_steps(clean_steps(cfg, answer_formats), records, Context(report, sink))
 
 
-def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
+def clean_file(
+    inp: Path,
+    out: Path,
+    rejects: Path,
+    cfg: CleanConfig,
+    answer_formats: dict[str, AnswerFormat] | None = None,
+) -> Report:
     """`rawtune clean`: records JSONL in, cleaned JSONL + rejects JSONL + `<out>.report.json` out.
     A line that is not a record is itself a Reject with its line number, never a crash."""
     from pipeline.progress import counted
@@ -69,7 +136,8 @@ def clean_file(inp: Path, out: Path, rejects: Path, cfg: CleanConfig) -> Report:
     report = Report()
     with RejectSink(report, rejects) as sink:
         records = read_records(inp, STAGE, sink)
-        write_jsonl(out, counted(clean(records, cfg, report, sink), "clean"))
+        cleaned = clean(records, cfg, report, sink, answer_formats)
+        write_jsonl(out, counted(cleaned, "clean"))
     report.check_conservation()
     out.with_name(out.stem + ".report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False)

@@ -1,56 +1,92 @@
-"""Exact and near-duplicate removal; the first record in input order is kept, and a duplicate's Reject
-names the id it duplicates. Memory holds hashes and MinHash signatures, never texts.
+"""Exact and near-duplicate removal as global steps: the first record in input order is kept, and a
+duplicate's Reject names the id it duplicates. Decisions hold hashes, never texts.
 
-Near duplicates: datasketch MinHash LSH (default 112 permutations as 14 bands x 8 rows, a threshold
-near 0.72, the FineWeb/datatrove setting) over script-aware shingles (word 5-grams, CJK character
-5-grams; see keys.shingles), optionally confirmed by exact Jaccard of the shingle sets.
+Exact: a 128-bit hash of the folded text per record; records are grouped by it (sorted on the key,
+the single-node form of partitioning on the key hash) and every member but the first is dropped.
+
+Near, datatrove's four stages: (1) signature: a datasketch MinHash per record (default 112
+permutations, FineWeb/datatrove setting) over script-aware shingles (word 5-grams, CJK character
+5-grams; see keys.shingles), cut into band hashes (14 bands x 8 rows, a threshold near 0.72);
+(2) buckets: records sharing a band hash; (3) clusters: each bucket member linked to the bucket's
+first record (optionally only when the exact Jaccard of their shingle sets passes
+`verify_jaccard`), connected components by union-find; (4) filter: every member of a cluster but
+its first in input order is dropped. Only (1) looks at text, so it runs on the workers next to
+the per-record steps; (2)-(4) see nothing but band hashes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from pipeline.clean.keys import exact_key, record_text, shingles
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document
-from pipeline.stage import RejectSink
+from pipeline.steps import Drops, GlobalStep
 
 STAGE = "clean"
 # datasketch's default hash is SHA-1 cut to 32 bits, a Python call chain per shingle that was most
 # of the signature cost; xxHash32 is one C call with the same 32-bit range the permutations expect.
 _hash32 = xxhash.xxh32_intdigest
+NO_KEY = 0  # band hash of a record with no shingles: never bucketed (real hashes are odd)
+
+Loader = Callable[[Sequence[int]], list[Dialog | Document]]
 
 
-def exact_dedup(
-    records: Iterable[Dialog | Document], cfg: DedupConfig, sink: RejectSink
-) -> Iterator[Dialog | Document]:
-    seen: dict[bytes, str] = {}
-    for record in records:
-        key = hashlib.blake2b(
-            exact_key(record_text(record, cfg.exact_key)).encode(), digest_size=16
-        ).digest()
-        first = seen.get(key)
-        if first is not None:
-            sink.reject(record, STAGE, "dedup.exact", f"duplicate of {first}")
-            continue
-        seen[key] = record.id
-        yield record
+def _first_of_groups(keys: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of `keys` (2-D, one key per row) at record `index`: (members, first) pairs, each
+    member of a group of equal keys paired with the group's smallest index; singletons omitted."""
+    if len(index) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = np.lexsort((index, *keys.T[::-1]))  # by key, then input order
+    k, ix = keys[order], index[order]
+    new_group = np.ones(len(ix), bool)
+    new_group[1:] = np.any(k[1:] != k[:-1], axis=1)
+    group_first = ix[np.maximum.accumulate(np.where(new_group, np.arange(len(ix)), 0))]
+    dup = ~new_group
+    return ix[dup], group_first[dup]
 
 
-class NearDedup:
-    """Streaming MinHash LSH: query each record against the kept ones, then index it if kept."""
+class ExactDedup(GlobalStep):
+    """Drop records whose folded text equals an earlier record's (`dedup.exact`)."""
+
+    name = "dedup.exact"
+    stage = STAGE
 
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg
-        self.lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.rows))
-        self.template = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=_hash32)
-        self.signatures: dict[str, np.ndarray] = {}  # kept records' hash values, for the estimate
-        self.shingle_sets: dict[str, set[str]] = {}  # only with verify_jaccard
+
+    def key(self, record: Dialog | Document) -> np.ndarray:
+        text = exact_key(record_text(record, self.cfg.exact_key))
+        return np.frombuffer(hashlib.blake2b(text.encode(), digest_size=16).digest(), np.uint64)
+
+    def decide(
+        self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader
+    ) -> Drops:
+        table = np.asarray(keys, np.uint64).reshape(len(ids), 2)
+        index = np.flatnonzero(np.asarray(alive, bool))
+        members, first = _first_of_groups(table[index], index)
+        return {
+            int(m): ("dedup.exact", f"duplicate of {ids[f]}")
+            for m, f in zip(members.tolist(), first.tolist(), strict=True)
+        }
+
+
+class NearDedup(GlobalStep):
+    """Drop records in a MinHash-LSH cluster with an earlier record (`dedup.near`)."""
+
+    name = "dedup.near"
+    stage = STAGE
+
+    def __init__(self, cfg: DedupConfig) -> None:
+        self.cfg = cfg
+        self.template = MinHash(  # shares permutations
+            num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=_hash32
+        )
 
     def signature(self, items: set[str]) -> MinHash:
         m = MinHash(
@@ -63,40 +99,85 @@ class NearDedup:
         m.update_batch([s.encode("utf-8") for s in items])  # a minimum: the order is irrelevant
         return m
 
-    def run(
-        self, records: Iterable[Dialog | Document], sink: RejectSink
-    ) -> Iterator[Dialog | Document]:
-        for n, record in enumerate(records):
-            items = shingles(record_text(record), self.cfg.word_ngram, self.cfg.cjk_char_ngram)
-            if not items:
-                yield record
-                continue
-            sig = self.signature(items)
-            match = self.duplicate_of(sig, items)
-            if match is not None:
-                sink.reject(
-                    record,
-                    STAGE,
-                    "dedup.near",
-                    f"near-duplicate of {match[0]} (jaccard {match[1]:.2f})",
-                )
-                continue
-            key = f"{n}\x00{record.id}"  # unique even if ids repeat
-            self.lsh.insert(key, sig)
-            if self.cfg.verify_jaccard is not None:
-                self.shingle_sets[key] = items
-            self.signatures[key] = sig.hashvalues
-            yield record
+    def shingles(self, record: Dialog | Document) -> set[str]:
+        return shingles(record_text(record), self.cfg.word_ngram, self.cfg.cjk_char_ngram)
 
-    def duplicate_of(self, sig: MinHash, items: set[str]) -> tuple[str, float] | None:
-        """The earliest kept record this one near-duplicates, with the (estimated or exact) Jaccard."""
-        candidates = sorted(self.lsh.query(sig), key=lambda k: int(k.split("\x00", 1)[0]))
-        for key in candidates:
-            estimate = float(np.mean(self.signatures[key] == sig.hashvalues))
-            if self.cfg.verify_jaccard is None:
-                return key.split("\x00", 1)[1], estimate
-            other = self.shingle_sets[key]
-            jaccard = len(items & other) / len(items | other)
-            if jaccard >= self.cfg.verify_jaccard:
-                return key.split("\x00", 1)[1], jaccard
-        return None
+    def key(self, record: Dialog | Document) -> np.ndarray:
+        """Stage 1: the record's band hashes (NO_KEY for a record without shingles)."""
+        items = self.shingles(record)
+        if not items:
+            return np.full(self.cfg.bands, NO_KEY, np.uint64)
+        values = self.signature(items).hashvalues
+        r = self.cfg.rows
+        bands = [
+            hashlib.blake2b(values[b * r : (b + 1) * r].tobytes(), digest_size=8).digest()
+            for b in range(self.cfg.bands)
+        ]
+        return np.frombuffer(b"".join(bands), np.uint64) | np.uint64(1)
+
+    def decide(
+        self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader
+    ) -> Drops:
+        table = np.asarray(keys, np.uint64).reshape(len(ids), self.cfg.bands)
+        live = np.asarray(alive, bool)
+        edges = self._buckets(table, live)
+        if self.cfg.verify_jaccard is not None:
+            edges = self._verified(edges, load)
+        root = _clusters(edges)
+        dropped = sorted(i for i in root if root[i] != i)
+        if not dropped:
+            return {}
+        similarity = self._similarity([(i, root[i]) for i in dropped], load)
+        return {
+            i: ("dedup.near", f"near-duplicate of {ids[root[i]]} (jaccard {s:.2f})")
+            for i, s in zip(dropped, similarity, strict=True)
+        }
+
+    def _buckets(self, table: np.ndarray, live: np.ndarray) -> list[tuple[int, int]]:
+        """Stage 2: per band, records sharing a hash, each paired with the bucket's first."""
+        edges: set[tuple[int, int]] = set()
+        for b in range(self.cfg.bands):
+            index = np.flatnonzero(live & (table[:, b] != NO_KEY))
+            members, first = _first_of_groups(table[index, b : b + 1], index)
+            edges.update(zip(members.tolist(), first.tolist(), strict=True))
+        return sorted(edges)
+
+    def _verified(self, edges: list[tuple[int, int]], load: Loader) -> list[tuple[int, int]]:
+        """Only the edges whose shingle sets reach `verify_jaccard` (exact Jaccard)."""
+        sets = self._shingle_sets({i for e in edges for i in e}, load)
+        return [(a, b) for a, b in edges if _jaccard(sets[a], sets[b]) >= self.cfg.verify_jaccard]
+
+    def _similarity(self, pairs: list[tuple[int, int]], load: Loader) -> list[float]:
+        """Jaccard of each (dropped, kept) pair for the reject detail: exact when verifying,
+        else the MinHash estimate."""
+        sets = self._shingle_sets({i for p in pairs for i in p}, load)
+        if self.cfg.verify_jaccard is not None:
+            return [_jaccard(sets[a], sets[b]) for a, b in pairs]
+        sigs = {i: self.signature(s) for i, s in sets.items()}
+        return [float(sigs[a].jaccard(sigs[b])) for a, b in pairs]
+
+    def _shingle_sets(self, wanted: set[int], load: Loader) -> dict[int, set[str]]:
+        index = sorted(wanted)
+        return {i: self.shingles(r) for i, r in zip(index, load(index), strict=True)}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _clusters(edges: list[tuple[int, int]]) -> dict[int, int]:
+    """Stage 3: union-find over the edges; every linked record -> its cluster's smallest index."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in list(parent)}

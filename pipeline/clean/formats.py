@@ -67,7 +67,7 @@ def check_formats(
     """Reject dialogs whose source declares an answer format that an assistant turn breaks."""
     validate_formats(formats)
     for record in records:
-        fmt = formats.get(str(record.meta.get("source_name", "")))
+        fmt = formats.get(record.source_name)
         if fmt is None or isinstance(record, Document):
             yield record
             continue

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from pipeline.clean.keys import units
 from pipeline.config import QualityConfig
 from pipeline.records import Dialog, Document, Message
-from pipeline.stage import Filter, RejectSink, StageStats
+from pipeline.stage import RejectSink, StageStats
+from pipeline.steps import Filter
 
 STAGE = "clean"
 

@@ -2,7 +2,7 @@
 Hugging Face datasets -> Dialog / Document records.
 
 `extract(sources, report, sink, root)` streams records from every source in config order. Each
-record's `meta["source_name"]` is the source's `name` (or its path / URL), and its `source` locates
+record's `source_name` is the source's `name` (or its path / URL), and its `source` locates
 the original (`forum/thread-12.html#post-3`, `faq.csv:line 118`, `dump.sql:stmt 42 row 7`).
 
 Conservation (report.stage("extract"): seen == kept + rejected). Units are:

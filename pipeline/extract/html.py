@@ -244,7 +244,8 @@ def _dialog(cand: Candidate, src: HtmlSource, display: str, name: str, tally: Ta
         id=record_id(where),
         messages=messages,
         source=where,
-        meta={"source_name": name, "shape": cand.shape},
+        source_name=name,
+        meta={"shape": cand.shape},
     )
 
 
@@ -274,8 +275,10 @@ def extract_page(
             tally.reject("empty_page", display, detail="no text left after removing chrome")
             return
         tally.keep()
-        meta = {"source_name": name, **({"title": title} if title else {})}
-        yield Document(id=record_id(display), text=body, source=display, meta=meta)
+        meta = {"title": title} if title else {}
+        yield Document(
+            id=record_id(display), text=body, source=display, source_name=name, meta=meta
+        )
         return
     candidates = find_dialogs(soup, src)
     if not candidates:

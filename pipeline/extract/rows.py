@@ -166,7 +166,7 @@ def _wide(values, loc, plan, src, tally, name) -> Dialog | None:
         tally.reject("empty_row", loc, detail="no user/assistant text", record={"row": values})
         return None
     tally.keep()
-    return Dialog(id=record_id(loc), messages=messages, source=loc, meta={"source_name": name})
+    return Dialog(id=record_id(loc), messages=messages, source=loc, source_name=name)
 
 
 def _alpaca(values, loc, plan, src, tally, name) -> Dialog | None:
@@ -182,7 +182,7 @@ def _alpaca(values, loc, plan, src, tally, name) -> Dialog | None:
     messages = _system(values, plan, src)
     messages += [{"role": "user", "content": user}, {"role": "assistant", "content": output}]
     tally.keep()
-    return Dialog(id=record_id(loc), messages=messages, source=loc, meta={"source_name": name})
+    return Dialog(id=record_id(loc), messages=messages, source=loc, source_name=name)
 
 
 def _text_row(values, loc, plan, src, tally, name) -> Document | None:
@@ -193,7 +193,7 @@ def _text_row(values, loc, plan, src, tally, name) -> Document | None:
         )
         return None
     tally.keep()
-    return Document(id=record_id(loc), text=text, source=loc, meta={"source_name": name})
+    return Document(id=record_id(loc), text=text, source=loc, source_name=name)
 
 
 def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
@@ -275,7 +275,8 @@ def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, nam
             id=record_id(f"{where}\x00{cid}"),  # per table: one id in two files is two dialogs
             messages=messages,
             source=source,
-            meta={"source_name": name, "conversation_id": cid, "rows": len(turns)},
+            source_name=name,
+            meta={"conversation_id": cid, "rows": len(turns)},
         )
 
 

@@ -115,7 +115,7 @@ class Shape:
         if not isinstance(obj, dict):
             raise ShapeError("not_an_object", f"expected a JSON object, got {_kind(obj)}")
         fmt = self.detect(obj)
-        meta: dict[str, Any] = {"source_name": name, "format": fmt}
+        meta: dict[str, Any] = {"format": fmt}
         own_id = obj.get(self.key("id", "id"))
         if isinstance(own_id, str | int) and not isinstance(own_id, bool):
             meta["id"] = str(own_id)
@@ -123,10 +123,10 @@ class Shape:
             text = _string(obj.get(self.key("text", "text")), self.key("text", "text"))
             if not text.strip():
                 raise ShapeError("empty_text", "the text is empty")
-            return Document(id=record_id(loc), text=text, source=loc, meta=meta)
+            return Document(id=record_id(loc), text=text, source=loc, source_name=name, meta=meta)
         turns = self._alpaca(obj) if fmt == "alpaca" else self._turns(obj, fmt)
         return Dialog(id=record_id(loc), messages=self._system(obj, turns) + turns, source=loc,
-                      meta=meta)  # fmt: skip
+                      source_name=name, meta=meta)  # fmt: skip
 
     def _system(self, obj: dict[str, Any], turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The record's own system prompt; else the source's `system:` when no turn is one."""

@@ -238,7 +238,7 @@ def inspect_path(
     else:
         chosen, notes = rendered_samples(
             path, tok, template, train_on,
-            lambda r: want(r.id, r.source, r.meta.get("source_name", "")), n,
+            lambda r: want(r.id, r.source, r.source_name), n,
         )  # fmt: skip
     if not chosen and not notes:
         what = " ".join(

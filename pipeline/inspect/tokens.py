@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
+from pipeline.rows import IGNORE
 
-IGNORE = -100
 BATCH_ROWS = 64  # Parquet rows read at a time: memory stays flat on big shard sets
 
 

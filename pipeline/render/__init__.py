@@ -9,8 +9,8 @@ from pipeline.render.audit import audit, audit_or_raise
 from pipeline.render.dialogs import DialogRenderer, render_dialogs
 from pipeline.render.documents import tokenize_documents
 from pipeline.render.files import render_file, render_settings
-from pipeline.render.masking import IGNORE
 from pipeline.render.templates import load_chat_template, render_chat, shipped_templates
+from pipeline.rows import IGNORE
 
 __all__ = [
     "IGNORE",

@@ -26,7 +26,7 @@ from pipeline.errors import UserError
 from pipeline.records import Dialog
 from pipeline.render.control import ControlTokens
 from pipeline.render.dialogs import trained_spans, with_system_prompt
-from pipeline.render.masking import IGNORE, labels_for_offsets
+from pipeline.render.masking import labels_for_offsets
 from pipeline.render.reasoning import message_dicts
 from pipeline.render.spans import SpanError, SpanFinder, merge_spans
 from pipeline.render.templates import (
@@ -37,6 +37,7 @@ from pipeline.render.templates import (
     template_variables,
 )
 from pipeline.render.truncation import cut_messages
+from pipeline.rows import IGNORE
 
 
 class _Reference:

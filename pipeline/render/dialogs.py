@@ -245,7 +245,7 @@ class DialogRenderer:
                 {
                     "id": s.dialog.id,
                     "source": s.dialog.source,
-                    "source_name": s.dialog.meta.get("source_name", ""),
+                    "source_name": s.dialog.source_name,
                     "input_ids": s.input_ids,
                     "labels": labels_from_ranges(s.input_ids, s.trained_ranges),
                     "n_tokens": len(s.input_ids),

@@ -46,6 +46,6 @@ def tokenize_documents(
             yield {
                 "id": d.id,
                 "source": d.source,
-                "source_name": d.meta.get("source_name", ""),
+                "source_name": d.source_name,
                 "input_ids": [*row_ids, eos],
             }

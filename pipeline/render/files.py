@@ -14,6 +14,7 @@ from pipeline.records import Dialog
 from pipeline.render.audit import audit_or_raise
 from pipeline.render.dialogs import STAGE, render_dialogs
 from pipeline.render.templates import load_chat_template
+from pipeline.rows import token_row_schema
 from pipeline.stage import RejectSink, Report, read_records
 
 
@@ -40,18 +41,7 @@ def write_rows(out: Path, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema(
-        [
-            ("id", pa.string()),
-            ("source", pa.string()),
-            ("source_name", pa.string()),
-            ("input_ids", pa.list_(pa.int32())),
-            ("labels", pa.list_(pa.int32())),
-            ("n_tokens", pa.int32()),
-            ("n_supervised", pa.int32()),
-        ]
-    )
-    table = pa.Table.from_pylist(rows, schema=schema)
+    table = pa.Table.from_pylist(rows, schema=token_row_schema())
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     pq.write_table(table, tmp)

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.render.templates import Span
-
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def token_ranges_from_encoding(enc: Any, spans: Sequence[Span]) -> list[tuple[int, int]]:

@@ -25,6 +25,6 @@ with the statement number and a snippet; the scan resyncs at the next statement)
 itself when the table is not in it. Provenance: `dump.sql:stmt 42 row 7`.
 """
 
-from pipeline.extract.sql.dump import extract_sql_dump
+from pipeline.extract.sql.dump import GLOB, dump_file, extract_sql_dump
 
-__all__ = ["extract_sql_dump"]
+__all__ = ["GLOB", "dump_file", "extract_sql_dump"]

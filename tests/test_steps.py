@@ -1,0 +1,103 @@
+"""The step protocol: Filters with reasons and details, mergeable reports, and the dedup global
+steps deciding from keys alone the same way whether records are at hand or spilled."""
+
+from __future__ import annotations
+
+from pipeline.clean.dedup import ExactDedup, NearDedup
+from pipeline.config import DedupConfig
+from pipeline.records import Dialog, Document, Message
+from pipeline.stage import RejectSink, Report
+from pipeline.steps import Context, Filter, run_steps
+
+
+def chat(id: str, user: str, answer: str) -> Dialog:
+    return Dialog(
+        id=id,
+        source=f"t#{id}",
+        messages=[Message(role="user", content=user), Message(role="assistant", content=answer)],
+    )
+
+
+class ShortAnswer(Filter):
+    name = "test.short"
+
+    def filter(self, record):
+        n = len(record.messages[-1].content)
+        return n > 3 or (False, "test.too_short", f"{n} chars")
+
+
+def test_filter_three_tuple_carries_the_detail():
+    report = Report()
+    with RejectSink(report) as sink:
+        kept = list(
+            run_steps(
+                [ShortAnswer()],
+                [chat("a", "q", "yes!"), chat("b", "q", "no")],
+                Context(report, sink),
+            )
+        )
+    assert [d.id for d in kept] == ["a"]
+    assert report.stage("clean").rejected == {"test.too_short": 1}
+    assert report.stage("clean").examples["test.too_short"][0]["detail"] == "2 chars"
+
+
+def test_reports_merge_counts_examples_and_notes_in_order():
+    a, b = Report(), Report()
+    for report, ids in ((a, ["x1", "x2"]), (b, ["y1", "y2"])):
+        s = report.stage("extract")
+        s.seen, s.kept = 5, 3
+        s.rejected = {"bad_row": 2}
+        s.examples = {"bad_row": [{"id": i} for i in ids]}
+        s.notes = {"files": {f"{ids[0]}.csv": {"rows": 5}}, "total": 1}
+    a.merge(Report.from_dict(b.to_dict()))
+    s = a.stage("extract")
+    assert (s.seen, s.kept, s.rejected) == (10, 6, {"bad_row": 4})
+    assert [e["id"] for e in s.examples["bad_row"]] == ["x1", "x2", "y1"]  # first 3 in order
+    assert s.notes == {"files": {"x1.csv": {"rows": 5}, "y1.csv": {"rows": 5}}, "total": 2}
+    a.check_conservation()
+
+
+def decide(step, records):
+    """A global step decided over keys, with records fetched by index (as from a spill)."""
+    keys = [step.key(r) for r in records]
+    return step.decide(
+        keys, [r.id for r in records], [True] * len(records), lambda ix: [records[i] for i in ix]
+    )
+
+
+TEXT = (
+    "To free disk space on Ubuntu, remove old kernels with apt autoremove, clear the apt cache "
+    "with apt clean, and check large folders with du -sh on each directory under your home."
+)
+
+
+def test_near_dedup_clusters_keep_the_first_and_verify_jaccard_splits_weak_links():
+    records = [
+        chat("a", "Disk space?", TEXT),
+        chat("b", "Disk space?", TEXT.replace("old kernels", "unused kernels")),
+        chat("c", "Something else entirely?", "Use a graphical disk usage analyzer instead."),
+        Document(id="empty", source="t#e", text=""),
+    ]
+    drops = decide(NearDedup(DedupConfig()), records)
+    assert list(drops) == [1] and drops[1][0] == "dedup.near"
+    assert drops[1][1].startswith("near-duplicate of a (jaccard ")
+    # the same pair with an exact-Jaccard threshold above their similarity: nothing dropped
+    assert decide(NearDedup(DedupConfig(verify_jaccard=0.99)), records) == {}
+    strict = decide(NearDedup(DedupConfig(verify_jaccard=0.5)), records)
+    assert list(strict) == [1]
+
+
+def test_global_steps_ignore_records_dropped_earlier():
+    records = [
+        chat("a", "Q?", "Same answer."),
+        chat("b", "Q?", "Same answer."),
+        chat("c", "Q?", "Same answer."),
+    ]
+    step = ExactDedup(DedupConfig())
+    keys = [step.key(r) for r in records]
+    drops = step.decide(keys, ["a", "b", "c"], [False, True, True], lambda ix: [])
+    assert drops == {2: ("dedup.exact", "duplicate of b")}
+    report = Report()
+    with RejectSink(report) as sink:  # streamed in one process: the same decision
+        kept = list(step(records, Context(report, sink)))
+    assert [r.id for r in kept] == ["a"]
