@@ -241,6 +241,11 @@ class DedupConfig(Strict):
 class QualityConfig(Strict):
     enabled: bool = True
     non_alternating: Literal["merge", "reject"] = "merge"
+    leading_assistant: Literal["trim", "reject"] = Field(
+        "trim",
+        description="assistant turns before the first user turn: trim them (as FastChat does for "
+        "ShareGPT exports that lost their first user message) or reject the dialog",
+    )
     min_chars: int = Field(1, ge=0, description="per dialog, CJK characters count one each")
     max_chars: int = Field(100_000, gt=0)
     max_symbol_ratio: float = Field(0.5, ge=0, le=1)

@@ -109,7 +109,20 @@ class Report:
             top = Counter(s.rejected).most_common(4)
             reasons = ", ".join(f"{r}: {n}" for r, n in top)
             t.add_row(s.stage, str(s.seen), str(s.kept), str(s.rejected_total), reasons)
+        extract, after = self.stages.get("extract"), self._after("extract")
+        if extract and after and extract.kept != after.seen:
+            # extract counts input units; a reader must not take the difference for lost records
+            t.caption = (
+                f"extract counts input units (rows, pages, items): its {extract.kept:,} kept "
+                f"units make {after.seen:,} records (long layouts join rows into conversations)"
+            )
         return t
+
+    def _after(self, name: str) -> StageStats | None:
+        """The stage that ran right after `name`, if any."""
+        names = list(self.stages)
+        i = names.index(name) if name in names else -1
+        return self.stages[names[i + 1]] if 0 <= i < len(names) - 1 else None
 
 
 class RejectSink:

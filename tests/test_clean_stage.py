@@ -187,6 +187,13 @@ def test_quality_rules():
         chat("empty", "Question?", "   "),
         chat("noasst", "Hello?", "Anyone?", roles=["user", "user"]),
         chat("starts", "I am the bot", "hi", roles=["assistant", "user"]),
+        chat(
+            "greets",
+            "你好，有什么可以帮您？",
+            "怎么改密码？",
+            "在设置里改。",
+            roles=["assistant", "user", "assistant"],
+        ),
         chat("merge", "Part one.", "Part two.", "Answer.", roles=["user", "user", "assistant"]),
         chat("symbols", "?", "!!! ### $$$ %%% ^^^ &&& *** ((( )))"),
         chat("repeat", "Say it", "\n".join(["the same line again"] * 8)),
@@ -195,15 +202,33 @@ def test_quality_rules():
         chat("zh", "怎么安装？", "运行安装程序，然后重启。"),
     ]
     kept, stats = run(dialogs)
-    assert [d.id for d in kept] == ["merge", "code", "zh"]
-    assert kept[0].messages[0].content == "Part one.\n\nPart two."
+    assert [d.id for d in kept] == ["greets", "merge", "code", "zh"]
+    assert [m.content for m in kept[0].messages] == ["怎么改密码？", "在设置里改。"]
+    assert kept[1].messages[0].content == "Part one.\n\nPart two."
+    assert stats.changed["quality.leading_assistant_trimmed"] == 2
     assert reasons(stats) == {
         "quality.empty_turn": 1,
-        "quality.no_assistant": 1,
-        "quality.starts_with_assistant": 1,
+        "quality.no_assistant": 2,  # "starts" has no assistant turn once its greeting is trimmed
         "quality.symbols": 1,
         "quality.repeated_lines": 2,
     }
+
+
+def test_leading_assistant_reject_mode_rejects_the_dialog():
+    dialogs = [
+        chat(
+            "greets",
+            "你好，有什么可以帮您？",
+            "怎么改密码？",
+            "在设置里改。",
+            roles=["assistant", "user", "assistant"],
+        ),
+        chat("sys", "Be brief.", "Hi", "Hello.", roles=["system", "user", "assistant"]),
+    ]
+    cfg = CleanConfig(quality={"leading_assistant": "reject"})
+    kept, stats = run(dialogs, cfg)
+    assert [d.id for d in kept] == ["sys"]
+    assert reasons(stats) == {"quality.starts_with_assistant": 1}
 
 
 def test_documents_count_cjk_characters_as_words():

@@ -57,6 +57,16 @@ def test_reports_merge_counts_examples_and_notes_in_order():
     a.check_conservation()
 
 
+def test_summary_table_explains_units_joining_into_records():
+    report = Report()
+    extract, clean = report.stage("extract"), report.stage("clean")
+    extract.seen, extract.kept, extract.rejected = 12, 11, {"empty_row": 1}
+    clean.seen = clean.kept = 4  # 11 long-layout rows -> 4 conversations
+    assert "11 kept units make 4 records" in report.table().caption
+    clean.seen = clean.kept = 11
+    assert report.table().caption is None
+
+
 def decide(step, records):
     """A global step decided over keys, with records fetched by index (as from a spill)."""
     keys = [step.key(r) for r in records]

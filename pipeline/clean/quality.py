@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pipeline.clean.keys import units
 from pipeline.config import QualityConfig
@@ -35,6 +35,18 @@ def merge_same_role(dialog: Dialog) -> Dialog:
         else:
             merged.append(m)
     return dialog.model_copy(update={"messages": merged})
+
+
+def trim_leading_assistant(dialog: Dialog) -> Dialog:
+    """Drop assistant turns before the first user turn (a system prompt stays): 37% of the real
+    ShareGPT export starts with the model, its first user message lost in the scrape."""
+    first_user = next((i for i, m in enumerate(dialog.messages) if m.role == "user"), None)
+    if first_user is None:
+        return dialog
+    head = [m for m in dialog.messages[:first_user] if m.role != "assistant"]
+    if len(head) == first_user:
+        return dialog
+    return dialog.model_copy(update={"messages": head + dialog.messages[first_user:]})
 
 
 def alternates(dialog: Dialog) -> bool:
@@ -167,18 +179,28 @@ def quality(
         yield from records
         return
     records = EmptyTurn().run(records, sink)
+    if cfg.leading_assistant == "trim":
+        records = _changed(
+            records, trim_leading_assistant, "quality.leading_assistant_trimmed", stats
+        )
     if cfg.non_alternating == "merge":
-        records = _merged(records, stats)
+        records = _changed(records, merge_same_role, "quality.turns_merged", stats)
     for rule in (Roles(cfg), Length(cfg), Symbols(cfg), RepeatedLines(cfg)):
         records = rule.run(records, sink)
     yield from records
 
 
-def _merged(records: Iterable[Dialog | Document], stats: StageStats) -> Iterator[Dialog | Document]:
+def _changed(
+    records: Iterable[Dialog | Document],
+    change: Callable[[Dialog], Dialog],
+    counter: str,
+    stats: StageStats,
+) -> Iterator[Dialog | Document]:
+    """Apply a turn-level change to every dialog, counting the dialogs it changed."""
     for record in records:
         if isinstance(record, Dialog):
-            merged = merge_same_role(record)
-            if len(merged.messages) != len(record.messages):
-                stats.count_change("quality.turns_merged")
-                record = merged
+            changed = change(record)
+            if len(changed.messages) != len(record.messages):
+                stats.count_change(counter)
+                record = changed
         yield record
