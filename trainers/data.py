@@ -26,8 +26,10 @@ def load_manifest(processed_dir: Path) -> dict[str, Any]:
 
 def load_shards(processed_dir: Path) -> dict[str, Any]:
     """The train/validation splits of a prepared dir as `datasets.Dataset`s (validation may be absent)."""
-    from datasets import load_dataset
+    import datasets
 
+    # local Parquet needs no network; without this load_dataset sends a download-count request
+    datasets.config.HF_UPDATE_DOWNLOAD_COUNTS = False
     load_manifest(processed_dir)
     files = {
         split: sorted(str(p) for p in processed_dir.glob(f"{split}-*.parquet"))
@@ -36,7 +38,7 @@ def load_shards(processed_dir: Path) -> dict[str, Any]:
     files = {k: v for k, v in files.items() if v}
     if "train" not in files:
         raise UserError(f"{processed_dir}: no train shards")
-    return dict(load_dataset("parquet", data_files=files))
+    return dict(datasets.load_dataset("parquet", data_files=files))
 
 
 @dataclass(frozen=True)
