@@ -3,7 +3,8 @@
 The split is decided per dialog id by a seeded hash, so it does not depend on row order or
 thread count, and a dialog never lands in both splits. Shards are written into a hidden folder next
 to the output and renamed into place at the end, `manifest.json` last: a crash leaves either the
-old complete set or no set, never a half-written one that looks complete. Writer options are pinned
+old complete set or no set, never a half-written one that looks complete; a crash between the
+swap's two renames is settled by the next reader or writer (`settle`), so no complete set is lost. Writer options are pinned
 so the same rows give byte-identical files.
 """
 
@@ -160,6 +161,26 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _partial(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.partial")
+
+
+def _old(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.old")
+
+
+def settle(out_dir: Path) -> None:
+    """Finish a swap a crash cut between its two renames (the output is then missing): the new set
+    if its manifest was written (it is written last), else the previous set. Readers call this."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        return
+    for candidate in (_partial(out_dir), _old(out_dir)):
+        if (candidate / "manifest.json").is_file():
+            os.replace(candidate, out_dir)
+            return
+
+
 def write_shards(
     out_dir: Path,
     splits: Mapping[str, Sequence[dict[str, Any]]],
@@ -188,8 +209,8 @@ def write_shards(
     if max_rows_per_shard <= 0:
         raise UserError(f"output.max_rows_per_shard must be > 0 (got {max_rows_per_shard})")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.with_name(f".{out_dir.name}.partial")
-    old = out_dir.with_name(f".{out_dir.name}.old")
+    settle(out_dir)
+    tmp, old = _partial(out_dir), _old(out_dir)
     for leftover in (tmp, old):  # from a run that crashed; never looks complete
         if leftover.exists():
             shutil.rmtree(leftover)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import zlib
 
@@ -182,3 +183,26 @@ def test_extra_files_arrive_with_the_set(tmp_path):
     out = write_shards(tmp_path / "s", {"train": [row("a", 3)]}, {}, 10, {"rejects.jsonl": rejects})
     assert (out / "rejects.jsonl").read_text() == '{"id": "x"}\n'
     assert not rejects.exists()
+
+
+@pytest.mark.parametrize("new_set_complete", [True, False])
+def test_a_crash_between_the_two_renames_loses_no_set(tmp_path, new_set_complete):
+    """Killed after `out -> .out.old` and before `.out.partial -> out`: readers find the new set if
+    its manifest was written, else the previous one; never nothing."""
+    from pipeline.inspect.tokens import read_manifest
+    from trainers.data import load_manifest
+
+    plain = [{"input_ids": [1, 2, 3], "labels": [IGNORE, 2, 3]}]
+    out = write_shards(tmp_path / "set", {"train": plain}, {"name": "previous"}, 10)
+    write_shards(tmp_path / "next", {"train": plain}, {"name": "new"}, 10)
+    os.replace(out, tmp_path / ".set.old")
+    os.replace(tmp_path / "next", tmp_path / ".set.partial")
+    if not new_set_complete:
+        (tmp_path / ".set.partial" / "manifest.json").unlink()
+    expected = "new" if new_set_complete else "previous"
+    reader = load_manifest if new_set_complete else read_manifest
+    assert reader(out)["name"] == expected
+    # the next write starts from a settled folder and replaces it as usual
+    write_shards(out, {"train": plain}, {"name": "third"}, 10)
+    assert load_manifest(out)["name"] == "third"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]

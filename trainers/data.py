@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
-
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def load_manifest(processed_dir: Path) -> dict[str, Any]:
     """The prepared dir's manifest.json, or a one-line error saying how to make it."""
+    from pipeline.shards import settle
+
+    settle(processed_dir)
     path = processed_dir / "manifest.json"
     if not path.is_file():
         raise UserError(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-IGNORE = -100
+from pipeline.rows import IGNORE
 
 
 def loss_sums(model: Any, batch: dict[str, Any]) -> tuple[float, int]:

@@ -46,6 +46,9 @@ class Sample:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    from pipeline.shards import settle
+
+    settle(folder)
     mf = folder / "manifest.json"
     if not mf.is_file():
         raise UserError(f"{folder}: no manifest.json (not a prepared folder)")
