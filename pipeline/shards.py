@@ -4,8 +4,8 @@ The split is decided per dialog id by a seeded hash, so it does not depend on ro
 thread count, and a dialog never lands in both splits. Shards are written into a hidden folder next
 to the output and renamed into place at the end, `manifest.json` last: a crash leaves either the
 old complete set or no set, never a half-written one that looks complete; a crash between the
-swap's two renames is settled by the next reader or writer (`settle`), so no complete set is lost. Writer options are pinned
-so the same rows give byte-identical files.
+swap's two renames is settled by the next reader or writer (`settle`), so no complete set is
+lost. Writer options are pinned so the same rows give byte-identical files.
 """
 
 from __future__ import annotations
