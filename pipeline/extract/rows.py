@@ -8,7 +8,7 @@ unmapped fields fall back to the usual header names below):
 - alpaca: `instruction`, optional `input`, `output` -> user (instruction + input) / assistant.
 - long: `conversation_id`, optional `turn`, `role`, `content`; rows of one conversation need not
   be adjacent, so conversations are grouped until the table ends: in memory up to a size, then
-  in a temporary SQLite database on disk (extract.spill), so memory stays flat.
+  in a temporary file on disk (extract.spill), so memory stays flat.
 - text: one column (`text`) -> a Document per row.
 Units are rows: a row that ends in a record is kept, every other row is a Reject with its
 location. A configured column missing from the header rejects the whole table as one unit.
