@@ -59,6 +59,8 @@ def sql_rows(r: dict[str, Any]) -> list[list[str]]:
     rows = []
     biggest = {run["layout"]: run for run in r["runs"]}  # runs go small to big: the last of each
     growth = r.get("rss_growth_small_to_big", {})
+    cpus = r.get("cpu_affinity", "all")
+    pinned = "" if cpus == "all" else f"; both sides pinned to CPU {','.join(map(str, cpus))}"
     for run in biggest.values():
         cli = run["sqlite3_cli"]
         grew = growth.get(run["layout"], {})
@@ -71,7 +73,7 @@ def sql_rows(r: dict[str, Any]) -> list[list[str]]:
                 f"`bench_sql_extract.py`: {run['layout']} layout, {run['dump_mb'][dialect]:g} MB "
                 f"{dialect} dump -> records, MB/s (peak RSS {side['rss_mb']['max']:g} MB, "
                 f"x{grew.get('rawtune_extract_' + dialect, '?')} from the small dump; sqlite3 "
-                f"{cli['rss_mb']['max']:g} MB)", mmm(side["mb_per_s"]),
+                f"{cli['rss_mb']['max']:g} MB{pinned})", mmm(side["mb_per_s"]),
                 mmm(side["mb_per_s_in_process"]), f"sqlite3 CLI {mmm(cli['mb_per_s'])}",
                 f"{ratio['whole_process']}x whole, {ratio['in_process']}x in-process",
                 ">= 0.5x, <= 300 MB", loads(side, cli)])  # fmt: skip

@@ -27,12 +27,14 @@ def rows(seed: int, in_order: bool) -> list[tuple[str, tuple, str, str, str]]:
             for seq, (cid, t, role, text) in enumerate(out)]  # fmt: skip
 
 
-def grouped(data, spill_chars: int) -> list[tuple[str, list[tuple[str, str, str]]]]:
+def grouped(data, spill_chars: int) -> list[tuple[str, list[tuple]]]:
+    """Conversations with each turn's whole (key, role, text, location): the key too, since the
+    row order in it (key[2]) lists a dialog's rows in file order."""
     convs = Conversations(spill_chars)
     for row in data:
         convs.add(*row)
-    out = [(cid, [(role, text, loc) for _, role, text, loc in turns]) for cid, turns in convs]
-    assert (convs.db is not None) == (spill_chars < sum(len(r[3]) for r in data))
+    out = [(cid, list(turns)) for cid, turns in convs]
+    assert (convs.file is not None) == (spill_chars < sum(len(r[3]) for r in data))
     return out
 
 

@@ -218,22 +218,43 @@ def test_delimiter_blocks_are_code_not_rows(tmp_path, monkeypatch, chunk):
     assert stats.notes["files"]["dump.sql"]["statements"]["delimiter_block"] == 2
 
 
-def test_mysql_unescape_fast_path_matches_the_escape_by_escape_rules():
-    """Random bodies over every escape mysqldump writes (and some it does not): the str.replace
-    passes give exactly what the per-escape rules give."""
+def _random_texts(seed: int, common: list[str], odd: list[str]):
+    """Short random texts from escape tokens: half of them of `common` tokens only (so the bulk
+    decoder runs on them), half with `odd` ones mixed in (so it must hand over)."""
     import random
 
+    rng = random.Random(seed)
+    plain = ["n", "b", "'", "1", "a", "中", "\ue000", " ", "\\"]
+    for i in range(20000):
+        tokens = common + plain + (odd if i % 2 else [])
+        yield "".join(rng.choices(tokens, k=rng.randint(0, 12)))
+
+
+def test_mysql_unescape_bulk_path_matches_the_escape_by_escape_rules():
+    """Random bodies over every escape mysqldump writes (and some it does not, and undecodable
+    bytes): the bulk decoder gives exactly what the per-escape rules give."""
     from pipeline.extract.sql.literals import _BS_ESC, Dialect, _mysql_escape
 
-    rng = random.Random(7)
-    alphabet = ["\\\\", "\\n", "\\'", '\\"', "\\t", "\\r", "\\0", "\\b", "\\Z", "\\%", "\\_",
-                "\\x", "n", "'", "''", "\\", "a", "中", "\ue000", " "]  # fmt: skip
     mysql = Dialect("mysql", backslash=True)
-    for _ in range(5000):
-        body = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+    common = ["\\\\", "\\n", "\\'", '\\"', "\\t", "\\r", "\\b"]
+    odd = ["\\0", "\\Z", "\\%", "\\_", "\\x", "\\f", "\\v", "\\a", "\\1", "''", "\udcff"]
+    for body in _random_texts(7, common, odd):
         if not mysql.string.fullmatch(f"'{body}'"):
             continue  # not a literal the scanner would hand over
         assert mysql.unescape(body) == _BS_ESC.sub(_mysql_escape, body), body
+
+
+def test_copy_unescape_bulk_path_matches_the_escape_by_escape_rules():
+    """Random COPY text fields (every escape pg_dump writes; octal, hex, other letters, a
+    trailing lone backslash, undecodable bytes): the bulk decoder gives exactly what the
+    per-escape regex gives."""
+    from pipeline.extract.sql.literals import _COPY_ESC, _copy_escape, copy_field
+
+    common = ["\\\\", "\\n", "\\r", "\\t", "\\b", "\\f", "\\v"]
+    odd = ["\\N", "\\101", "\\0", "\\7", "\\x4", "\\x41", "\\xg", "\\q", "\\'", "\\", "\udcff"]
+    for field in _random_texts(11, common, odd):
+        want = None if field == "\\N" else _COPY_ESC.sub(_copy_escape, field)
+        assert copy_field(field) == want, field
 
 
 MULTI_ROW_DUMPS = {

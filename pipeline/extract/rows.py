@@ -8,7 +8,7 @@ unmapped fields fall back to the usual header names below):
 - alpaca: `instruction`, optional `input`, `output` -> user (instruction + input) / assistant.
 - long: `conversation_id`, optional `turn`, `role`, `content`; rows of one conversation need not
   be adjacent, so conversations are grouped until the table ends: in memory up to a size, then
-  in a temporary SQLite database on disk (extract.spill), so memory stays flat.
+  in a temporary file on disk (extract.spill), so memory stays flat.
 - text: one column (`text`) -> a Document per row.
 Units are rows: a row that ends in a record is kept, every other row is a Reject with its
 location. A configured column missing from the header rejects the whole table as one unit.
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pipeline.config import TabularSource
 from pipeline.extract.spill import Conversations
 from pipeline.extract.units import Tally, record_id
-from pipeline.records import Dialog, Document, Message
+from pipeline.records import Dialog, Document
 
 ROLES = ("system", "user", "assistant", "tool")
 ROLE_ALIASES = {
@@ -209,29 +209,30 @@ def _turn_key(value: Value, seq: int) -> tuple[int, float | str, int]:
 def rows_source(locs: list[str]) -> str:
     """Every row of a long-layout dialog in one string, in file order and compact:
     `c.csv:line 2-4, 9` or `d.sql:stmt 5 row 1-3; stmt 6 row 1`, so each row can be found again."""
-    groups: list[tuple[str, list[int | str]]] = []  # (location head, its row numbers)
+    groups: list[tuple[str, list[str]]] = []  # (location head, its row numbers as written)
+    tails: list[str] = []
+    head = None
     for loc in locs:
-        head, _, tail = loc.rpartition(" ")
-        if not groups or groups[-1][0] != head:
-            groups.append((head, []))
-        groups[-1][1].append(int(tail) if tail.isdigit() else tail)
+        h, _, tail = loc.rpartition(" ")
+        if h != head:
+            head, tails = h, []
+            groups.append((h, tails))
+        tails.append(tail)
     parts, prev_file = [], None
-    for head, nums in groups:
+    for head, tails in groups:
         file, _, unit = head.rpartition(":")
-        parts.append(f"{unit if file and file == prev_file else head} {_ranges(nums)}")
+        parts.append(f"{unit if file and file == prev_file else head} {_ranges(tails)}")
         prev_file = file
     return "; ".join(parts)
 
 
-def _loc_order(loc: str) -> tuple[int, ...]:
-    """File order of a row location (`f.csv:line 41`, `d.sql:stmt 5 row 2`): its numbers."""
-    return tuple(int(x) for x in re.findall(r"\d+", loc.rpartition(":")[2]))
-
-
-def _ranges(nums: list[int | str]) -> str:
-    """`2-4, 9` for [2, 3, 4, 9]: consecutive numbers as one range."""
+def _ranges(tails: list[str]) -> str:
+    """`2-4, 9` for ["2", "3", "4", "9"]: consecutive numbers as one range."""
+    if len(tails) == 1:  # one row of a statement or line: most rows of a one-row-INSERT dump
+        return tails[0]
     runs: list[list[int | str]] = []
-    for n in nums:
+    for tail in tails:
+        n = int(tail) if tail.isdigit() else tail
         last = runs[-1][1] if runs else None
         if isinstance(n, int) and isinstance(last, int) and n == last + 1:
             runs[-1][1] = n
@@ -267,9 +268,11 @@ def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, nam
         key = _turn_key(values.get(turn_col) if turn_col else None, seq)
         convs.add(cid, key, role, content, loc)
     for cid, turns in convs:
-        messages = [Message(role="system", content=src.system)] if src.system else []
-        messages += [Message(role=role, content=content) for _, role, content, _ in turns]
-        source = f"{rows_source(sorted((t[3] for t in turns), key=_loc_order))} ({cid_col}={cid})"
+        # messages as dicts: the Dialog validates them in one pass (a Message each costs 3x more)
+        messages = [{"role": "system", "content": src.system}] if src.system else []
+        messages += [{"role": role, "content": content} for _, role, content, _ in turns]
+        in_file_order = sorted([(key[2], loc) for key, _, _, loc in turns])  # key[2]: row order
+        source = f"{rows_source([loc for _, loc in in_file_order])} ({cid_col}={cid})"
         tally.keep(len(turns))
         yield Dialog(
             id=record_id(f"{where}\x00{cid}"),  # per table: one id in two files is two dialogs

@@ -1,26 +1,35 @@
 """Rows grouped by conversation with bounded memory, for the long table layout.
 
 A long table's rows of one conversation may be anywhere in it, so nothing can be yielded before
-the table ends. Turns are held in a dict until SPILL_CHARS of text, then everything moves to a
-temporary SQLite database on disk (deleted when closed) and is read back in order: memory then
-holds one id per conversation, not the text. Why SQLite: it is in the standard library, keeps a
-table clustered by its key on disk as rows arrive, and cleans up after itself; sorted runs
-merged by hand would be more code for the same thing.
+the table ends. Turns are held in a dict until SPILL_CHARS of text, then every turn goes to a
+temporary file on disk (deleted when closed) in marshal'd batches, and memory holds one id per
+conversation, not the text. The usual table (each conversation's rows together, in turn order)
+is read back in the order written. Only when rows came out of that order are the batches loaded
+into a temporary SQLite database, which sorts them by key through an index on the small keys.
+Why marshal: the standard library's fastest serializer for tuples of str/float/int, and it keeps
+surrogate-escaped text; a sequential file written and read in batches cost about a third of
+SQLite's inserts and reads for the same turns. Why SQLite for the unordered case: it is in the
+standard library and sorts on disk; sorted runs merged by hand would be more code.
 """
 
 from __future__ import annotations
 
+import marshal
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from operator import itemgetter
+from typing import IO
 
-# Text kept in memory before spilling: ~50-100 MB of Python strings for mostly-ASCII chat text.
-SPILL_CHARS = 48 << 20
+# Text kept in memory before spilling: ~16-35 MB of Python strings for mostly-ASCII chat text.
+# Spilling costs little (a 120 MB sqlite dump's long table took the same CPU time spilled from
+# 16M or from 48M characters), so a small figure keeps peak RSS flat from a small dump up.
+SPILL_CHARS = 16 << 20
 BATCH = 2000
 
 TurnKey = tuple[int, float | str, int]  # (kind, turn number or text, row order); see rows._turn_key
 Turn = tuple[TurnKey, str, str, str]  # key, role, content, location
-_NO_KEY: TurnKey = (0, 0.0, 0)  # turns read back from disk are already in order
+Spilled = tuple[int, TurnKey, str, str, str]  # conversation's first appearance, then a Turn
 
 
 def _stored(text: str) -> str | bytes:
@@ -45,15 +54,14 @@ class Conversations:
         self.spill_chars = SPILL_CHARS if spill_chars is None else spill_chars
         self.groups: dict[str, list[Turn]] = {}
         self.chars = 0
-        self.db: sqlite3.Connection | None = None
+        self.file: IO[bytes] | None = None
         self.order: dict[str, int] = {}  # after the spill: conversation id -> first appearance
-        self.batch: list[tuple] = []
+        self.batch: list[Spilled] = []
         self.in_order = True  # every spilled row so far came after the one before in sort order
         self.last: tuple = ()
-        self.stored = 0  # rows written, so the last rowid (rowids count up from 1)
 
     def add(self, cid: str, key: TurnKey, role: str, content: str, loc: str) -> None:
-        if self.db is not None:
+        if self.file is not None:
             self._row(cid, key, role, content, loc)
             return
         turns = self.groups.get(cid)
@@ -69,22 +77,15 @@ class Conversations:
         if order is None:
             order = self.order[cid] = len(self.order)
         if self.in_order and (order, key) < self.last:
-            self.in_order = False  # read back through an index instead of in insertion order
+            self.in_order = False  # read back through SQLite's sort instead of as written
         self.last = (order, key)
-        kind, value, seq = key
-        number, text = (value, "") if kind == 0 else (0.0, value)
-        self.batch.append((order, kind, number, text, seq, role, content, loc))
+        self.batch.append((order, key, role, content, loc))
         if len(self.batch) >= BATCH:
             self._flush()
 
     def _spill(self) -> None:
-        self.db = sqlite3.connect("")  # "": a private temporary database on disk
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute(
-            "CREATE TABLE turn (conv INTEGER, kind INTEGER, num REAL, txt, seq INTEGER, role TEXT,"
-            " content, loc)"
-        )
+        # closed by __iter__ when read back (the file is unlinked already: nothing to clean up)
+        self.file = tempfile.TemporaryFile(prefix="rawtune-spill-")  # noqa: SIM115
         groups, self.groups = self.groups, {}
         for cid, turns in groups.items():
             turns.sort(key=itemgetter(0))
@@ -93,20 +94,52 @@ class Conversations:
         self._flush()
 
     def _flush(self) -> None:
-        assert self.db is not None
-        insert = "INSERT INTO turn VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        assert self.file is not None
+        if self.batch:  # length-prefixed: marshal.load from a file reads object by object
+            data = marshal.dumps(self.batch)
+            self.file.write(len(data).to_bytes(8, "little"))
+            self.file.write(data)
+            self.batch.clear()
+
+    def _batches(self) -> Iterator[list[Spilled]]:
+        """The spilled batches, as written."""
+        assert self.file is not None
+        self.file.seek(0)
+        while size := self.file.read(8):
+            yield marshal.loads(self.file.read(int.from_bytes(size, "little")))
+
+    def _sorted(self) -> Iterator[Spilled]:
+        """Every spilled turn by (conversation, key), through an on-disk SQLite index."""
+        db = sqlite3.connect("")  # "": a private temporary database on disk
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE turn (conv INTEGER, kind INTEGER, num REAL, txt, seq INTEGER,"
+                   " role TEXT, content, loc)")  # fmt: skip
+        stored = 0  # rows inserted so far (rowids count up from 1)
         try:
-            self.db.executemany(insert, self.batch)
-        except UnicodeEncodeError:  # rare: undecodable bytes kept as surrogates somewhere
-            # rows before the bad one went in (no journal to roll back): drop them, insert again
-            self.db.execute("DELETE FROM turn WHERE rowid > ?", (self.stored,))
-            self.db.executemany(insert, [(*r[:3], _stored(r[3]), r[4], *map(_stored, r[5:]))
-                                         for r in self.batch])  # fmt: skip
-        self.stored += len(self.batch)
-        self.batch.clear()
+            for batch in self._batches():
+                rows = [(order, kind, value if kind == 0 else 0.0, "" if kind == 0 else value,
+                         seq, role, content, loc)
+                        for order, (kind, value, seq), role, content, loc in batch]  # fmt: skip
+                try:
+                    db.executemany("INSERT INTO turn VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                except UnicodeEncodeError:  # rare: undecodable bytes kept as surrogates
+                    # rows before the bad one went in (no journal to roll back): insert again
+                    db.execute("DELETE FROM turn WHERE rowid > ?", (stored,))
+                    db.executemany("INSERT INTO turn VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   [(*r[:3], _stored(r[3]), r[4], *map(_stored, r[5:]))
+                                    for r in rows])  # fmt: skip
+                stored += len(rows)
+            db.execute("CREATE INDEX turn_order ON turn (conv, kind, num, txt, seq)")
+            query = "SELECT * FROM turn ORDER BY conv, kind, num, txt, seq"
+            for conv, kind, num, txt, seq, role, content, loc in db.execute(query):
+                key = (kind, num if kind == 0 else _read(txt), seq)
+                yield conv, key, role, _read(content), _read(loc)
+        finally:
+            db.close()
 
     def __iter__(self) -> Iterator[tuple[str, list[Turn]]]:
-        if self.db is None:
+        if self.file is None:
             for cid, turns in self.groups.items():
                 turns.sort(key=itemgetter(0))
                 yield cid, turns
@@ -114,20 +147,18 @@ class Conversations:
         self._flush()
         cids = list(self.order)
         if self.in_order:  # the usual dump: each conversation's rows together, in turn order
-            query = "SELECT conv, role, content, loc FROM turn ORDER BY rowid"
-        else:  # an index sorts the small keys, not the text
-            self.db.execute("CREATE INDEX turn_order ON turn (conv, kind, num, txt, seq)")
-            query = "SELECT conv, role, content, loc FROM turn ORDER BY conv, kind, num, txt, seq"
-        rows = self.db.execute(query)
+            rows: Iterator[Spilled] = (row for batch in self._batches() for row in batch)
+        else:
+            rows = self._sorted()
         current, turns = -1, []
         try:
-            for conv, role, content, loc in rows:
+            for conv, key, role, content, loc in rows:
                 if conv != current:
                     if turns:
                         yield cids[current], turns
                     current, turns = conv, []
-                turns.append((_NO_KEY, role, _read(content), _read(loc)))
+                turns.append((key, role, content, loc))
             if turns:
                 yield cids[current], turns
         finally:
-            self.db.close()
+            self.file.close()

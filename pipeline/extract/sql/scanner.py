@@ -10,12 +10,11 @@ from typing import TextIO
 
 from pipeline.extract.sql.ddl import _CREATE, _columns, norm_name, parse_create_table
 from pipeline.extract.sql.literals import (
-    _COPY_ESC,
     _SCS,
     BINARY,
     QNAME,
     Dialect,
-    _copy_escape,
+    copy_field,
     detect_dialect,
 )
 from pipeline.extract.sql.slowpath import SlowPath, _Incomplete, _Malformed
@@ -389,12 +388,8 @@ class DumpScanner(SlowPath):
             row_no += 1
             if not wanted:
                 continue
-            if "\\" in line:
-                values = [
-                    None if f == "\\N" else _COPY_ESC.sub(_copy_escape, f) for f in line.split("\t")
-                ]
-            else:
-                values = line.split("\t")
+            fields = line.split("\t")
+            values = [copy_field(f) for f in fields] if "\\" in line else fields
             for i in bin_idx:
                 if i < len(values) and values[i] is not None:
                     values[i] = BINARY
