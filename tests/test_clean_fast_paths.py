@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections import Counter
 
 import ftfy
 import pytest
@@ -23,11 +24,12 @@ from pipeline.clean.keys import (
     fold,
     is_cjk,
     match_key,
+    match_key_with_map,
     shingles,
     units,
 )
 from pipeline.clean.normalize import _FTFY, _ftfy_may_change, _whitespace
-from pipeline.clean.quality import symbol_ratio
+from pipeline.clean.quality import repeated_line_ratio, symbol_ratio
 
 MOJIBAKE = [
     "sÃ³ isso",
@@ -126,6 +128,9 @@ def test_key_folding_equals_its_definition(text):
     spaced = re.sub(r"\s+", " ", folded).strip()
     assert match_key(text) == _SPACE_BY_CJK.sub("", spaced)
     assert exact_key(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", folded)).strip()
+    ascii = text.encode("ascii", "ignore").decode()  # the ASCII fast paths
+    assert exact_key(ascii) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", fold(ascii))).strip()
+    assert symbol_ratio(ascii) == slow_symbol_ratio(ascii)
 
 
 def slow_whitespace(text: str) -> str:
@@ -155,3 +160,51 @@ def test_ftfy_gate_on_multi_line_text(lines):
 @given(st.text(alphabet=st.sampled_from(list("ab_1 \t\n\x1c\x85\u2028\u3000,。数")), max_size=40))
 def test_symbol_ratio_equals_its_definition_on_spaces_and_symbols(text):
     assert symbol_ratio(text) == slow_symbol_ratio(text)
+
+
+def slow_repeated_line_ratio(text: str) -> float:
+    lines = [
+        ln.strip()
+        for ln in re.sub(r"```.*?(?:```|\Z)", "\n", text, flags=re.S).split("\n")
+        if len(units(ln)) >= 3
+    ]
+    if len(lines) < 4:
+        return 0.0
+    return sum(c - 1 for c in Counter(lines).values()) / len(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "a b", "a b c", " a b c ", "数据集", "x", "```",
+                                 "one two three four", "1 1 1", "- - -"]), max_size=14))  # fmt: skip
+def test_repeated_line_ratio_equals_its_definition(lines):
+    text = "\n".join(lines)
+    assert repeated_line_ratio(text) == slow_repeated_line_ratio(text)
+
+
+def slow_match_key_with_map(text: str) -> tuple[str, list[int]]:
+    """Per folded character: whitespace runs as one space between two characters, none next to
+    CJK; each key character's original index."""
+    chars = [
+        (f, i)
+        for i, ch in enumerate(text)
+        for f in unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)
+    ]
+    out: list[tuple[str, int]] = []
+    pending = None
+    for f, i in chars:
+        if f.isspace():
+            pending = i if pending is None else pending
+            continue
+        if pending is not None and out and not is_cjk(out[-1][0]) and not is_cjk(f):
+            out.append((" ", pending))
+        pending = None
+        out.append((f, i))
+    return "".join(c for c, _ in out), [i for _, i in out]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aB `'.\t\n\x1c\x0b数ß¨\u3000’")), max_size=40))
+def test_match_key_with_map_equals_its_definition(text):
+    key, where = match_key_with_map(text)
+    assert (key, where) == slow_match_key_with_map(text)
+    assert key == match_key(text)

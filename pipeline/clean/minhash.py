@@ -6,7 +6,7 @@ folded text's code points are classified by lookup tables, each unit (word or CJ
 hashed from prefix sums, and each n-gram combines its units' hashes, all in numpy over the whole
 text. Equal shingles get equal hashes, so a record's hash set is its shingle set up to 64-bit
 collisions (tests/test_clean_minhash.py checks both against `keys.shingles`). The signature is
-rensa's R-MinHash (Rust) over those hashes; band keys are xxHash64 of each band's rows.
+rensa's R-MinHash (Rust) over those hashes; band keys are XXH3-64 of each band's rows.
 
 Why by hand: building the shingle strings and hashing them one Python call each was ~80% of the
 near-dedup cost (datasketch's per-shingle SHA-1 before that); xxhash and rensa have no call that
@@ -152,7 +152,7 @@ def signature(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 
 
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One odd 64-bit key per band of `rows` signature values (xxHash64 of the band's bytes)."""
+    """One odd 64-bit key per band of `rows` signature values (XXH3-64 of the band's bytes)."""
     raw, width = sig.tobytes(), rows * sig.itemsize
     keys = [xxhash.xxh3_64_intdigest(raw[b * width : (b + 1) * width]) for b in range(bands)]
     return np.array(keys, np.uint64) | np.uint64(1)
