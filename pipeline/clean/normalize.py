@@ -87,6 +87,10 @@ def _tags(text: str) -> str:
 
 def _whitespace(text: str) -> str:
     """Space runs inside lines and blank-line runs collapsed; indented code keeps its spacing."""
+    if not (
+        "  " in text or "\t" in text or " \n" in text or text.endswith(" ") or "\n\n\n" in text
+    ):
+        return text  # nothing below can match (most text): a few C scans instead of a pass per line
     # per line in C where possible: _SPACES needs "  " or a tab to match, and rstrip is exactly
     # _TRAILING per line (a MULTILINE regex tried at every space of the text was far slower)
     lines = [
@@ -122,7 +126,7 @@ def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]
     if cfg.unicode_form != "none":
         step("unicode", unicodedata.normalize(cfg.unicode_form, text))
     step("control_chars", _CONTROL.sub("", text))
-    if cfg.strip_tags:
+    if cfg.strip_tags and ("<" in text or "&" in text):  # every tag and entity has one
         step("tags", _outside_code(text, _tags))
     if cfg.collapse_whitespace:
         step("whitespace", _outside_code(text, _whitespace).strip("\n").rstrip())
