@@ -67,6 +67,15 @@ def test_handmade_texts_mirror_their_string_shingles(n):
         assert_mirrors(a, edited(a, rng, 3), n, n)
 
 
+def test_ascii_and_unicode_texts_share_their_common_shingles():
+    """ASCII text takes a bytes fast path: its shingles must still meet the Unicode path's."""
+    ascii = "don't stop the quick brown fox, it jumps over the lazy dog"
+    for other in (ascii + " — café", "“" + ascii + "”", ascii + " 数据清洗"):
+        assert not other.isascii()
+        assert_mirrors(ascii, other)
+        assert_mirrors(ascii, other, 2, 2)
+
+
 def test_real_sharegpt_texts_mirror_their_string_shingles():
     rng = random.Random(0)
     texts = [record_text(d) for d in sharegpt(400)]

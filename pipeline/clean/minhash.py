@@ -41,7 +41,7 @@ _READY = np.zeros(0x110000 // _BLOCK, bool)
 def _classify(cp: np.ndarray) -> None:
     """Fill the tables for the blocks of `cp` not seen yet, from the regexes themselves (so they
     cannot drift from their definitions; all at once would cost ~0.3 s per process)."""
-    block_of = cp >> 12 if cp.dtype != np.uint8 else np.zeros(1, np.int64)
+    block_of = cp >> 12
     if _READY[block_of].all():
         return
     for block in np.unique(block_of[~_READY[block_of]]).tolist():
@@ -78,18 +78,39 @@ def _fmix(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _code_points(text: str) -> np.ndarray:
+# ASCII bytes that can be in a unit (\w and the apostrophe) kept, every other byte a space
+_ASCII_UNIT_BYTES = bytes(c if c == _APOSTROPHE or re.match(rb"\w", bytes([c])) else 32
+                          for c in range(256))  # fmt: skip
+
+
+def _ascii_units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`_units` of ASCII text: bytes.translate in C, an apostrophe without a word character on
+    each side made a space, then every byte that is not a space belongs to a unit."""
+    cp = np.frombuffer(bytearray(text.encode("ascii").translate(_ASCII_UNIT_BYTES)), np.uint8)
+    n = len(cp)
+    if "'" in text:
+        at = np.flatnonzero(cp == _APOSTROPHE)
+        before, after = cp[np.maximum(at - 1, 0)], cp[np.minimum(at + 1, n - 1)]
+        lone = (at == 0) | (at == n - 1)
+        for side in (before, after):
+            lone |= (side == 32) | (side == _APOSTROPHE)
+        cp[at[lone]] = 32
+    padded = np.zeros(n + 2, bool)
+    np.not_equal(cp, 32, out=padded[1:-1])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    start, end = edges[0::2], edges[1::2]
+    return cp, start, end, np.zeros(len(start), bool)
+
+
+def _units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(code points, start, end, is_cjk) of each unit of keys._UNITS: a CJK character, or a run of
+    non-CJK word characters in which an apostrophe between two of them also counts (`don't`)."""
     if text.isascii():
-        return np.frombuffer(text.encode("ascii"), np.uint8)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-
-
-def _units(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(start, end, is_cjk) of each unit of keys._UNITS: a CJK character, or a run of non-CJK word
-    characters in which an apostrophe between two of them also counts (`don't`)."""
+        return _ascii_units(text)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     _classify(cp)
     word = _WORD[cp]
-    cjk = _CJK_TABLE[cp] if cp.dtype != np.uint8 else np.zeros(len(cp), bool)
+    cjk = _CJK_TABLE[cp]
     word &= ~cjk
     n = len(cp)
     padded = np.zeros(n + 2, bool)
@@ -103,7 +124,7 @@ def _units(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         starts |= cjk
         ends |= cjk
     start, end = np.flatnonzero(starts), np.flatnonzero(ends) + 1
-    return start, end, cjk[start]
+    return cp, start, end, cjk[start]
 
 
 def _ngrams(units: np.ndarray, n: int) -> np.ndarray:
@@ -122,8 +143,7 @@ def _ngrams(units: np.ndarray, n: int) -> np.ndarray:
 def shingle_hashes(text: str, word_n: int, char_n: int) -> np.ndarray:
     """64-bit hashes of `keys.shingles(text, word_n, char_n)` (with repeats; a MinHash ignores
     them), from the folded text in a few numpy passes."""
-    cp = _code_points(fold(text))
-    start, end, cjk = _units(cp)
+    cp, start, end, cjk = _units(fold(text))
     if not len(start):
         return np.empty(0, np.uint64)
     up, down = _powers_of_base(len(cp) + 1)
