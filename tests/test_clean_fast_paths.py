@@ -23,6 +23,7 @@ from pipeline.clean.keys import (
     exact_key,
     fold,
     is_cjk,
+    join_keys,
     match_key,
     match_key_with_map,
     shingles,
@@ -208,3 +209,16 @@ def test_match_key_with_map_equals_its_definition(text):
     key, where = match_key_with_map(text)
     assert (key, where) == slow_match_key_with_map(text)
     assert key == match_key(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab '\n\t数据，ß¨\u3000")), max_size=12), max_size=5
+    )
+)
+def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
+    joined, starts = join_keys([match_key(t) for t in texts])
+    assert joined == match_key("\n".join(texts))
+    for t, s in zip(texts, starts, strict=True):
+        assert joined[s : s + len(match_key(t))] == match_key(t)

@@ -76,6 +76,23 @@ def match_key(text: str) -> str:
     return key if key.isascii() else _SPACE_BY_CJK.sub("", key)  # lookarounds at every space
 
 
+def join_keys(keys: list[str]) -> tuple[str, list[int]]:
+    """`match_key("\\n".join(texts))` from the texts' own keys (whitespace between them is one
+    space, none next to CJK), and where each key starts in it."""
+    out: list[str] = []
+    starts: list[int] = []
+    size = 0
+    for key in keys:
+        if key and size and not (is_cjk(out[-1][-1]) or is_cjk(key[0])):
+            out.append(" ")
+            size += 1
+        starts.append(size)
+        if key:
+            out.append(key)
+            size += len(key)
+    return "".join(out), starts
+
+
 _ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])
 
 
