@@ -13,6 +13,7 @@ from collections import Counter
 
 import ftfy
 import pytest
+from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from pipeline.clean.keys import (
     shingles,
     units,
 )
-from pipeline.clean.normalize import _FTFY, _ftfy_may_change, _whitespace
+from pipeline.clean.normalize import _FTFY, _MOJIBAKE_CHARS, _ftfy_may_change, _whitespace
 from pipeline.clean.quality import repeated_line_ratio, symbol_ratio
 
 MOJIBAKE = [
@@ -222,3 +223,19 @@ def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
     assert joined == match_key("\n".join(texts))
     for t, s in zip(texts, starts, strict=True):
         assert joined[s : s + len(match_key(t))] == match_key(t)
+
+
+MOJIBAKE_ALPHABET = "".join(sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(MOJIBAKE_ALPHABET + "aZ \n.,!?数🙂é\x85")) | st.characters()
+    )
+)
+def test_text_without_a_mojibake_character_is_never_bad(text):
+    """The gate's character pre-check may only skip text that ftfy's own `is_bad` passes."""
+    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
+    for line in text.split("\n"):
+        assert _MOJIBAKE_CHARS.search(line) or not is_bad(line + "\n")

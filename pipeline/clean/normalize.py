@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 
 from pipeline.config import NormalizeConfig
 from pipeline.records import Dialog, Document
@@ -40,6 +40,14 @@ _FTFY = ftfy.TextFixerConfig(
 )
 # What the fixers enabled above act on besides mojibake: terminal escapes, C1 controls, surrogates.
 _FTFY_TRIGGER = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
+# Every alternative of ftfy's badness regex needs one character of its mojibake categories or one
+# of its non-ASCII literals: text with none of them (CJK, emoji, most accents) is never `is_bad`.
+_MOJIBAKE_CHARS = re.compile(
+    "["
+    + "".join(MOJIBAKE_CATEGORIES.values())  # character-class contents, ranges included
+    + "".join(sorted({re.escape(c) for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
+    + "]"
+)
 
 
 def _ftfy_may_change(text: str) -> bool:
@@ -51,7 +59,7 @@ def _ftfy_may_change(text: str) -> bool:
     ftfy's large badness regex."""
     if _FTFY_TRIGGER.search(text):
         return True
-    if text.isascii():
+    if text.isascii() or not _MOJIBAKE_CHARS.search(text):
         return False
     lines = text.split("\n")
     last = len(lines) - 1
