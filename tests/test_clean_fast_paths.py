@@ -13,7 +13,7 @@ from collections import Counter
 
 import ftfy
 import pytest
-from ftfy.badness import BADNESS_RE, is_bad
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +30,13 @@ from pipeline.clean.keys import (
     shingles,
     units,
 )
-from pipeline.clean.normalize import _FTFY, _MOJIBAKE_CHARS, _ftfy_may_change, _whitespace
+from pipeline.clean.normalize import (
+    _FTFY,
+    _MOJIBAKE_CHARS,
+    _ftfy_may_change,
+    _no_controls,
+    _whitespace,
+)
 from pipeline.clean.quality import repeated_line_ratio, symbol_ratio
 
 MOJIBAKE = [
@@ -239,3 +245,29 @@ def test_text_without_a_mojibake_character_is_never_bad(text):
     assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
     for line in text.split("\n"):
         assert _MOJIBAKE_CHARS.search(line) or not is_bad(line + "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab \n\t\x00\x07\x0b\x1b\x1f\x7f\u200b\ufeff`<&")),
+        max_size=40,
+    )
+)
+def test_control_removal_equals_the_regex(text):
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]", "", text)
+    assert _no_controls(text) == expected
+    ascii = text.encode("ascii", "ignore").decode()
+    assert _no_controls(ascii) == re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", ascii)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(MOJIBAKE_CATEGORIES["common"] + "aZé数 \n.,'\"-_!?0")),
+        max_size=30,
+    )
+)
+def test_common_mojibake_characters_alone_are_never_bad(text):
+    assert not _MOJIBAKE_CHARS.search(text.replace("é", ""))
+    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
