@@ -2,7 +2,7 @@
 
 The shingles are those of `keys.shingles` (word n-grams over runs of words, character n-grams over
 CJK runs, one shingle of a whole run shorter than n), as 64-bit hashes instead of strings: the
-folded text's code points are classified by lookup tables, each unit (word or CJK character) is
+folded text's code points are classified by lookup tables (codepoints.py), each unit (word or CJK character) is
 hashed from prefix sums, and each n-gram combines its units' hashes, all in numpy over the whole
 text. Equal shingles get equal hashes, so a record's hash set is its shingle set up to 64-bit
 collisions (tests/test_clean_minhash.py checks both against `keys.shingles`). The signature is
@@ -22,7 +22,8 @@ import numpy as np
 import xxhash
 from rensa import RMinHash
 
-from pipeline.clean.keys import CJK, fold
+from pipeline.clean.codepoints import CJK_CHAR, WORD, code_points
+from pipeline.clean.keys import fold
 
 _M = 1 << 64
 _BASE = 0x100000001B3  # FNV-64 prime (odd, so invertible mod 2^64): the per-code-point multiplier
@@ -30,26 +31,6 @@ _BASE_INV = pow(_BASE, -1, _M)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # the n-gram combiner's multiplier (odd)
 _APOSTROPHE = 39
 NO_KEY = 0  # band key of a record with no shingles: never bucketed (real keys are odd)
-
-
-_BLOCK = 4096  # code points classified per regex pass, on first sight
-_WORD = np.zeros(0x110000, bool)  # is `\w`, as the regexes of keys.py see it
-_CJK_TABLE = np.zeros(0x110000, bool)  # is one of keys.CJK
-_READY = np.zeros(0x110000 // _BLOCK, bool)
-
-
-def _classify(cp: np.ndarray) -> None:
-    """Fill the tables for the blocks of `cp` not seen yet, from the regexes themselves (so they
-    cannot drift from their definitions; all at once would cost ~0.3 s per process)."""
-    block_of = cp >> 12
-    if _READY[block_of].all():
-        return
-    for block in np.unique(block_of[~_READY[block_of]]).tolist():
-        first = block * _BLOCK
-        chars = "".join(map(chr, range(first, first + _BLOCK)))
-        _WORD[[first + m.start() for m in re.finditer(r"\w", chars)]] = True
-        _CJK_TABLE[[first + m.start() for m in re.finditer(f"[{CJK}]", chars)]] = True
-        _READY[block] = True
 
 
 _powers = (np.ones(1, np.uint64), np.ones(1, np.uint64))
@@ -107,10 +88,9 @@ def _units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     non-CJK word characters in which an apostrophe between two of them also counts (`don't`)."""
     if text.isascii():
         return _ascii_units(text)
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-    _classify(cp)
-    word = _WORD[cp]
-    cjk = _CJK_TABLE[cp]
+    cp = code_points(text)
+    word = WORD[cp]
+    cjk = CJK_CHAR[cp]
     word &= ~cjk
     n = len(cp)
     padded = np.zeros(n + 2, bool)
