@@ -41,21 +41,24 @@ def _powers_of_base(n: int) -> tuple[np.ndarray, np.ndarray]:
     global _powers
     if len(_powers[0]) < n:
         size = max(n, 2 * len(_powers[0]))
-        with np.errstate(over="ignore"):
-            up = np.full(size, _BASE, np.uint64)
-            down = np.full(size, _BASE_INV, np.uint64)
-            up[0] = down[0] = 1
-            _powers = (np.multiply.accumulate(up), np.multiply.accumulate(down))
+        up = np.full(size, _BASE, np.uint64)
+        down = np.full(size, _BASE_INV, np.uint64)
+        up[0] = down[0] = 1
+        _powers = (np.multiply.accumulate(up), np.multiply.accumulate(down))
     return _powers[0][:n], _powers[1][:n]
 
 
+_SHIFT, _FMIX1, _FMIX2 = np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+
+
 def _fmix(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer: every input bit reaches every output bit."""
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
+    """MurmurHash3's 64-bit finalizer: every input bit reaches every output bit. (Array integer
+    arithmetic wraps mod 2^64 without a warning, so no np.errstate is needed here or below.)"""
+    h ^= h >> _SHIFT
+    h *= _FMIX1
+    h ^= h >> _SHIFT
+    h *= _FMIX2
+    h ^= h >> _SHIFT
     return h
 
 
@@ -112,11 +115,10 @@ def _ngrams(units: np.ndarray, n: int) -> np.ndarray:
     m = len(units)
     n = min(n, m)
     g = units[: m - n + 1].copy()
-    with np.errstate(over="ignore"):
-        for k in range(1, n):
-            g *= _MIX
-            g += units[k : k + len(g)]
-        g += np.uint64(n)  # a short run's one shingle never equals a full n-gram
+    for k in range(1, n):
+        g *= _MIX
+        g += units[k : k + len(g)]
+    g += n  # a short run's one shingle never equals a full n-gram
     return _fmix(g)
 
 
@@ -127,11 +129,10 @@ def shingle_hashes(text: str, word_n: int, char_n: int) -> np.ndarray:
     if not len(start):
         return np.empty(0, np.uint64)
     up, down = _powers_of_base(len(cp) + 1)
-    with np.errstate(over="ignore"):
-        prefix = np.zeros(len(cp) + 1, np.uint64)
-        np.cumsum(cp.astype(np.uint64) * up[: len(cp)], out=prefix[1:])
-        # sum of cp[j] * BASE^(j - start) over the unit: the same value wherever the unit stands
-        units = _fmix((prefix[end] - prefix[start]) * down[start] + (end - start).astype(np.uint64))
+    prefix = np.zeros(len(cp) + 1, np.uint64)
+    np.cumsum(cp.astype(np.uint64) * up[: len(cp)], out=prefix[1:])
+    # sum of cp[j] * BASE^(j - start) over the unit: the same value wherever the unit stands
+    units = _fmix((prefix[end] - prefix[start]) * down[start] + (end - start).astype(np.uint64))
     if not cjk.any():
         return _ngrams(units, word_n)
     cuts = np.flatnonzero(cjk[1:] != cjk[:-1]) + 1  # runs of words / of CJK characters
