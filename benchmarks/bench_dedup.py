@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -262,6 +263,7 @@ def main() -> None:
             "bands": BANDS,
             "rows": ROWS,
             "workers": 1,
+            "cpus_allowed": sorted(os.sched_getaffinity(0)),  # e.g. pinned by taskset
             "repeats": args.repeat,
         },  # fmt: skip
         "sides": sides,

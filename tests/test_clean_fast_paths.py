@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from collections import Counter
 
 import ftfy
 import pytest
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,12 +24,20 @@ from pipeline.clean.keys import (
     exact_key,
     fold,
     is_cjk,
+    join_keys,
     match_key,
+    match_key_with_map,
     shingles,
     units,
 )
-from pipeline.clean.normalize import _FTFY, _ftfy_may_change, _whitespace
-from pipeline.clean.quality import symbol_ratio
+from pipeline.clean.normalize import (
+    _FTFY,
+    _MOJIBAKE_CHARS,
+    _ftfy_may_change,
+    _no_controls,
+    _whitespace,
+)
+from pipeline.clean.quality import repeated_line_ratio, symbol_ratio
 
 MOJIBAKE = [
     "sÃ³ isso",
@@ -126,6 +136,9 @@ def test_key_folding_equals_its_definition(text):
     spaced = re.sub(r"\s+", " ", folded).strip()
     assert match_key(text) == _SPACE_BY_CJK.sub("", spaced)
     assert exact_key(text) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", folded)).strip()
+    ascii = text.encode("ascii", "ignore").decode()  # the ASCII fast paths
+    assert exact_key(ascii) == re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", fold(ascii))).strip()
+    assert symbol_ratio(ascii) == slow_symbol_ratio(ascii)
 
 
 def slow_whitespace(text: str) -> str:
@@ -155,3 +168,106 @@ def test_ftfy_gate_on_multi_line_text(lines):
 @given(st.text(alphabet=st.sampled_from(list("ab_1 \t\n\x1c\x85\u2028\u3000,。数")), max_size=40))
 def test_symbol_ratio_equals_its_definition_on_spaces_and_symbols(text):
     assert symbol_ratio(text) == slow_symbol_ratio(text)
+
+
+def slow_repeated_line_ratio(text: str) -> float:
+    lines = [
+        ln.strip()
+        for ln in re.sub(r"```.*?(?:```|\Z)", "\n", text, flags=re.S).split("\n")
+        if len(units(ln)) >= 3
+    ]
+    if len(lines) < 4:
+        return 0.0
+    return sum(c - 1 for c in Counter(lines).values()) / len(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "a b", "a b c", " a b c ", "数据集", "x", "```",
+                                 "one two three four", "1 1 1", "- - -"]), max_size=14))  # fmt: skip
+def test_repeated_line_ratio_equals_its_definition(lines):
+    text = "\n".join(lines)
+    assert repeated_line_ratio(text) == slow_repeated_line_ratio(text)
+
+
+def slow_match_key_with_map(text: str) -> tuple[str, list[int]]:
+    """Per folded character: whitespace runs as one space between two characters, none next to
+    CJK; each key character's original index."""
+    chars = [
+        (f, i)
+        for i, ch in enumerate(text)
+        for f in unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)
+    ]
+    out: list[tuple[str, int]] = []
+    pending = None
+    for f, i in chars:
+        if f.isspace():
+            pending = i if pending is None else pending
+            continue
+        if pending is not None and out and not is_cjk(out[-1][0]) and not is_cjk(f):
+            out.append((" ", pending))
+        pending = None
+        out.append((f, i))
+    return "".join(c for c, _ in out), [i for _, i in out]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aB `'.\t\n\x1c\x0b数ß¨\u3000’")), max_size=40))
+def test_match_key_with_map_equals_its_definition(text):
+    key, where = match_key_with_map(text)
+    assert (key, where) == slow_match_key_with_map(text)
+    assert key == match_key(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab '\n\t数据，ß¨\u3000")), max_size=12), max_size=5
+    )
+)
+def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
+    joined, starts = join_keys([match_key(t) for t in texts])
+    assert joined == match_key("\n".join(texts))
+    for t, s in zip(texts, starts, strict=True):
+        assert joined[s : s + len(match_key(t))] == match_key(t)
+
+
+MOJIBAKE_ALPHABET = "".join(sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(MOJIBAKE_ALPHABET + "aZ \n.,!?数🙂é\x85")) | st.characters()
+    )
+)
+def test_text_without_a_mojibake_character_is_never_bad(text):
+    """The gate's character pre-check may only skip text that ftfy's own `is_bad` passes."""
+    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
+    for line in text.split("\n"):
+        assert _MOJIBAKE_CHARS.search(line) or not is_bad(line + "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab \n\t\x00\x07\x0b\x1b\x1f\x7f\u200b\ufeff`<&")),
+        max_size=40,
+    )
+)
+def test_control_removal_equals_the_regex(text):
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]", "", text)
+    assert _no_controls(text) == expected
+    ascii = text.encode("ascii", "ignore").decode()
+    assert _no_controls(ascii) == re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", ascii)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(MOJIBAKE_CATEGORIES["common"] + "aZé数 \n.,'\"-_!?0")),
+        max_size=30,
+    )
+)
+def test_common_mojibake_characters_alone_are_never_bad(text):
+    assert not _MOJIBAKE_CHARS.search(text.replace("é", ""))
+    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)

@@ -4,9 +4,9 @@ duplicate's Reject names the id it duplicates. Decisions hold hashes, never text
 Exact: a 128-bit hash of the folded text per record; records are grouped by it (sorted on the key,
 the single-node form of partitioning on the key hash) and every member but the first is dropped.
 
-Near, datatrove's four stages: (1) signature: a datasketch MinHash per record (default 112
-permutations, FineWeb/datatrove setting) over script-aware shingles (word 5-grams, CJK character
-5-grams; see keys.shingles), cut into band hashes (14 bands x 8 rows, a threshold near 0.72);
+Near, datatrove's four stages: (1) signature: a MinHash per record (rensa's R-MinHash, default
+112 slots, FineWeb/datatrove setting) over script-aware shingles (word 5-grams, CJK character
+5-grams; keys.shingles, hashed in numpy by minhash.py), cut into band hashes (14 bands x 8 rows, a threshold near 0.72);
 (2) buckets: records sharing a band hash; (3) clusters: each bucket member linked to the bucket's
 first record (optionally only when the exact Jaccard of their shingle sets passes
 `verify_jaccard`), connected components by union-find; (4) filter: every member of a cluster but
@@ -20,19 +20,14 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import xxhash
-from datasketch import MinHash
 
 from pipeline.clean.keys import exact_key, record_text, shingles
+from pipeline.clean.minhash import NO_KEY, band_keys, shingle_hashes, signature
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document
 from pipeline.steps import Drops, GlobalStep
 
 STAGE = "clean"
-# datasketch's default hash is SHA-1 cut to 32 bits, a Python call chain per shingle that was most
-# of the signature cost; xxHash32 is one C call with the same 32-bit range the permutations expect.
-_hash32 = xxhash.xxh32_intdigest
-NO_KEY = 0  # band hash of a record with no shingles: never bucketed (real hashes are odd)
 
 Loader = Callable[[Sequence[int]], list[Dialog | Document]]
 
@@ -84,36 +79,22 @@ class NearDedup(GlobalStep):
 
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg
-        self.template = MinHash(  # shares permutations
-            num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=_hash32
-        )
 
-    def signature(self, items: set[str]) -> MinHash:
-        m = MinHash(
-            num_perm=self.cfg.num_perm,
-            seed=self.cfg.seed,
-            hashfunc=_hash32,
-            permutations=self.template.permutations,  # shared, not redrawn per record
-            scheme=self.template.scheme,
-        )
-        m.update_batch([s.encode("utf-8") for s in items])  # a minimum: the order is irrelevant
-        return m
+    def signature(self, record: Dialog | Document) -> np.ndarray | None:
+        """The record's MinHash (None without shingles)."""
+        text = record_text(record)
+        hashes = shingle_hashes(text, self.cfg.word_ngram, self.cfg.cjk_char_ngram)
+        return signature(hashes, self.cfg.num_perm, self.cfg.seed) if len(hashes) else None
 
     def shingles(self, record: Dialog | Document) -> set[str]:
         return shingles(record_text(record), self.cfg.word_ngram, self.cfg.cjk_char_ngram)
 
     def key(self, record: Dialog | Document) -> np.ndarray:
-        """Stage 1: the record's band hashes (NO_KEY for a record without shingles)."""
-        items = self.shingles(record)
-        if not items:
+        """Stage 1: the record's band keys (NO_KEY for a record without shingles)."""
+        sig = self.signature(record)
+        if sig is None:
             return np.full(self.cfg.bands, NO_KEY, np.uint64)
-        values = self.signature(items).hashvalues
-        r = self.cfg.rows
-        bands = [
-            hashlib.blake2b(values[b * r : (b + 1) * r].tobytes(), digest_size=8).digest()
-            for b in range(self.cfg.bands)
-        ]
-        return np.frombuffer(b"".join(bands), np.uint64) | np.uint64(1)
+        return band_keys(sig, self.cfg.bands, self.cfg.rows)
 
     def decide(
         self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader
@@ -150,11 +131,12 @@ class NearDedup(GlobalStep):
     def _similarity(self, pairs: list[tuple[int, int]], load: Loader) -> list[float]:
         """Jaccard of each (dropped, kept) pair for the reject detail: exact when verifying,
         else the MinHash estimate."""
-        sets = self._shingle_sets({i for p in pairs for i in p}, load)
         if self.cfg.verify_jaccard is not None:
+            sets = self._shingle_sets({i for p in pairs for i in p}, load)
             return [_jaccard(sets[a], sets[b]) for a, b in pairs]
-        sigs = {i: self.signature(s) for i, s in sets.items()}
-        return [float(sigs[a].jaccard(sigs[b])) for a, b in pairs]
+        index = sorted({i for p in pairs for i in p})
+        sigs = {i: self.signature(r) for i, r in zip(index, load(index), strict=True)}
+        return [float(np.mean(sigs[a] == sigs[b])) for a, b in pairs]
 
     def _shingle_sets(self, wanted: set[int], load: Loader) -> dict[int, set[str]]:
         index = sorted(wanted)

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 
 from pipeline.config import NormalizeConfig
 from pipeline.records import Dialog, Document
@@ -40,6 +40,17 @@ _FTFY = ftfy.TextFixerConfig(
 )
 # What the fixers enabled above act on besides mojibake: terminal escapes, C1 controls, surrogates.
 _FTFY_TRIGGER = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
+# Every alternative of ftfy's badness regex needs one character of its mojibake categories other
+# than "common" (’ – — … and a few more, each only ever allowed next to one of the others) or one
+# of its other non-ASCII literals: text with none (CJK, emoji, curly apostrophes) is never
+# `is_bad` (tests/test_clean_fast_paths.py checks this against is_bad itself).
+_COMMON = MOJIBAKE_CATEGORIES["common"]
+_MOJIBAKE_CHARS = re.compile(
+    "["
+    + "".join(v for k, v in MOJIBAKE_CATEGORIES.items() if k != "common")  # ranges included
+    + "".join(sorted({re.escape(c) for c in BADNESS_RE.pattern if ord(c) > 0x7F} - set(_COMMON)))
+    + "]"
+)
 
 
 def _ftfy_may_change(text: str) -> bool:
@@ -47,22 +58,37 @@ def _ftfy_may_change(text: str) -> bool:
     its encoding fix leaves ASCII and text its own `is_bad` passes alone, and every other enabled
     fixer needs a _FTFY_TRIGGER character. fix_text per line on every turn was the largest cost
     of `rawtune clean`. Like fix_text, `is_bad` looks at each line (with its newline) on its own,
-    and only at lines that are not ASCII: a curly quote no longer sends the whole turn through
-    ftfy's large badness regex."""
+    and only at lines holding a _MOJIBAKE_CHARS character: a curly apostrophe or a Chinese line
+    no longer goes through ftfy's large badness regex."""
+    if text.isascii():  # of the triggers only ESC is ASCII: one memchr instead of a regex scan
+        return "\x1b" in text
     if _FTFY_TRIGGER.search(text):
         return True
-    if text.isascii():
+    if not _MOJIBAKE_CHARS.search(text):
         return False
     lines = text.split("\n")
     last = len(lines) - 1
     return any(
         is_bad(line if i == last else line + "\n")
         for i, line in enumerate(lines)
-        if not line.isascii()
+        if not line.isascii() and _MOJIBAKE_CHARS.search(line)
     )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+_CONTROL_BYTES = bytes(c for c in range(128) if _CONTROL.match(chr(c)))
+
+
+def _no_controls(text: str) -> str:
+    """`text` without _CONTROL characters; ASCII text is checked by one bytes.translate deletion
+    (a C loop) and only rewritten by the regex when it holds one."""
+    if text.isascii():
+        data = text.encode()
+        if len(data.translate(None, _CONTROL_BYTES)) == len(data):
+            return text
+    return _CONTROL.sub("", text)
+
+
 _HTML_TAGS = (
     "a|abbr|b|blockquote|br|div|em|font|h[1-6]|hr|i|img|li|ol|p|pre|small|span|strong|sub|sup|"
     "table|tbody|td|th|thead|tr|u|ul"
@@ -87,6 +113,10 @@ def _tags(text: str) -> str:
 
 def _whitespace(text: str) -> str:
     """Space runs inside lines and blank-line runs collapsed; indented code keeps its spacing."""
+    if not (
+        "  " in text or "\t" in text or " \n" in text or text.endswith(" ") or "\n\n\n" in text
+    ):
+        return text  # nothing below can match (most text): a few C scans instead of a pass per line
     # per line in C where possible: _SPACES needs "  " or a tab to match, and rstrip is exactly
     # _TRAILING per line (a MULTILINE regex tried at every space of the text was far slower)
     lines = [
@@ -99,6 +129,8 @@ def _whitespace(text: str) -> str:
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
     """Apply `fix` to the prose between fenced code blocks (fences keep every byte)."""
+    if "```" not in text:  # no fence (most text): no regex split
+        return fix(text)
     parts = _FENCE.split(text)  # odd parts are fenced code blocks
     return "".join(p if i % 2 else fix(p) for i, p in enumerate(parts))
 
@@ -121,8 +153,8 @@ def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]
         step("mojibake", ftfy.fix_text(text, _FTFY))
     if cfg.unicode_form != "none":
         step("unicode", unicodedata.normalize(cfg.unicode_form, text))
-    step("control_chars", _CONTROL.sub("", text))
-    if cfg.strip_tags:
+    step("control_chars", _no_controls(text))
+    if cfg.strip_tags and ("<" in text or "&" in text):  # every tag and entity has one
         step("tags", _outside_code(text, _tags))
     if cfg.collapse_whitespace:
         step("whitespace", _outside_code(text, _whitespace).strip("\n").rstrip())

@@ -19,7 +19,14 @@ import ahocorasick
 import yaml
 from pydantic import ValidationError
 
-from pipeline.clean.keys import fold, is_word_char, match_key, match_key_with_map, units
+from pipeline.clean.keys import (
+    fold,
+    is_word_char,
+    join_keys,
+    match_key,
+    match_key_with_map,
+    units,
+)
 from pipeline.config import SlopConfig, SlopPhrase
 from pipeline.errors import UserError
 from pipeline.records import Dialog, Document, Message
@@ -98,6 +105,21 @@ class Matcher:
             found.setdefault(tier, []).append(phrase)
         return found
 
+    def find_each(self, texts: list[str]) -> tuple[list[dict[str, list[str]]], int]:
+        """`find` of each text, and how many style phrases `find("\\n".join(texts))` has, from one
+        automaton pass over the joined key (the style score reads the joined turns; scanning
+        them again was a third of the slop cost). A phrase across two turns counts only there."""
+        keys = [match_key(t) for t in texts]
+        joined, starts = join_keys(keys)
+        found: list[dict[str, list[str]]] = [{} for _ in texts]
+        style = 0
+        for start, end, tier, phrase in self.hits(joined):
+            style += tier == "style"
+            i = bisect.bisect_right(starts, start) - 1
+            if end <= starts[i] + len(keys[i]):
+                found[i].setdefault(tier, []).append(phrase)
+        return found, style
+
     def spans(self, tier: str, text: str) -> list[tuple[int, int]]:
         """Matches of one tier as (start, end) in the ORIGINAL text (only turns with a hit pay for
         the character map)."""
@@ -149,11 +171,9 @@ class SlopStep:
     def apply(self, dialog: Dialog, sink: RejectSink, stats: StageStats) -> Dialog | None:
         """The dialog after the slop rules, or None when it was rejected (the sink has it)."""
         messages = list(dialog.messages)
-        found = {
-            i: self.matcher.find(m.content)
-            for i, m in enumerate(messages)
-            if m.role in self.cfg.roles
-        }
+        checked = [i for i, m in enumerate(messages) if m.role in self.cfg.roles]
+        each, n_style = self.matcher.find_each([messages[i].content for i in checked])
+        found = dict(zip(checked, each, strict=True))
         refused = [(i, f["refusal"][0]) for i, f in found.items() if "refusal" in f]
         if refused:
             i, hit = refused[0]
@@ -170,10 +190,11 @@ class SlopStep:
                 return None
             found = {}  # indexes moved; filler and style are looked up again below
         messages = self._strip_filler(messages, found, stats)
-        checked = "\n".join(m.content for m in messages if m.role in self.cfg.roles)
-        n_style = len(self.matcher.find(checked).get("style", []))
+        if messages != dialog.messages:  # turns dropped or filler cut: count on what is left
+            text = "\n".join(m.content for m in messages if m.role in self.cfg.roles)
+            n_style = len(self.matcher.find(text).get("style", []))
         if n_style:
-            words = len(units(checked))
+            words = len(units("\n".join(m.content for m in messages if m.role in self.cfg.roles)))
             score = n_style * 1000 / max(words, self.cfg.style_min_words)
             if score > self.cfg.style_max_per_1000_words:
                 detail = f"{n_style} style phrases in {words} words ({score:.1f} per 1000)"
