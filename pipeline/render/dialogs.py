@@ -165,7 +165,8 @@ class DialogRenderer:
         sample.input_ids = enc.ids
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
         trained = trained_spans(sample.text, char_spans, self.cfg)
-        sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
+        ranges = sample.assistant_ranges if trained == char_spans else None  # the usual case
+        sample.trained_ranges = merge_spans(ranges or token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
         """Render and tokenize a batch in place: one tokenizer call for all ordinary dialogs."""
