@@ -163,9 +163,9 @@ def main() -> None:
     import trl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=int, default=120 if QUICK else 600)
-    parser.add_argument("--steps", type=int, default=5 if QUICK else 20)
-    parser.add_argument("--max-length", type=int, default=1024)
+    parser.add_argument("--dialogs", type=int, default=60 if QUICK else 600)
+    parser.add_argument("--steps", type=int, default=2 if QUICK else 20)
+    parser.add_argument("--max-length", type=int, default=512 if QUICK else 1024)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_train.json")
     args = parser.parse_args()
