@@ -65,10 +65,19 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# `make bench`: every benchmark, about 30 minutes here: each has a time budget (benchmarks/harness.py)
+# that cuts repeats, and bench_train/bench_scale run at their quick sizes. BENCH_FULL=1: full sizes,
+# no budgets (over an hour). ARGS=--quick or BENCH_QUICK=1: small inputs, one run each. Each
+# benchmark holds BENCH_LOCK while it runs (set BENCH_LOCK= to run without it).
+BENCH_QUICK_ALL := $(if $(findstring --quick,$(ARGS)),1,$(BENCH_QUICK))
+BENCH_LOCK ?= $(if $(shell command -v flock),flock /tmp/rawtune-bench.lock)
+
 bench: $(VENV)/.installed $(MODEL_DIR)/config.json realdata
 	$(BIN)/pip install -q -e ".[dev,bench]" "$(TORCH)"  # pinned: never let a bench dep pull CUDA torch
-	for b in benchmarks/bench_*.py; do echo "== $$b"; \
-		BENCH_QUICK=$(if $(findstring --quick,$(ARGS)),1,$(BENCH_QUICK)) $(BIN)/python $$b || exit 1; done
+	start=$$(date +%s); for b in benchmarks/bench_*.py; do echo "== $$b"; q=$(BENCH_QUICK_ALL); \
+		case $$b in *bench_train.py|*bench_scale.py) q=$${q:-$(if $(BENCH_FULL),,1)};; esac; \
+		BENCH_QUICK=$$q BENCH_FULL=$(BENCH_FULL) $(BENCH_LOCK) $(BIN)/python $$b || exit 1; done; \
+	echo "make bench: $$(( $$(date +%s) - start )) s"
 	$(BIN)/python benchmarks/report.py
 
 clean:

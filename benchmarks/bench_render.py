@@ -1,10 +1,15 @@
 """Render + mask speed on real ShareGPT dialogs: rawtune vs TRL SFTTrainer dataset preparation vs the
 bare fast tokenizer, with the same tokenizer (SmolLM2), template and max_length, in one run.
 
+The template is SmolLM2's own (its tokenizer's, with the default system prompt): rawtune and the
+floor take it as it is (`template: auto`); TRL's assistant-only loss needs `{% generation %}`
+blocks, so TRL gets templates/smollm2.jinja, the same template with those blocks added (tested to
+render identically).
+
 - rawtune: `render_dialogs` (render once with generation spans, one batched tokenizer call,
   labels from char spans), over-long dialogs dropped (`truncation: drop`).
-- TRL: `SFTTrainer._prepare_dataset` with `assistant_only_loss=True` and the same generation-tagged
-  template (shipped chatml), `max_length` (it truncates over-long dialogs instead of dropping).
+- TRL: `SFTTrainer._prepare_dataset` with `assistant_only_loss=True`, `max_length` (it truncates
+  over-long dialogs instead of dropping).
 - bare: `apply_chat_template(tokenize=False)` for the whole batch, then one fast tokenizer call on
   the rendered texts; no labels. Also with the compiled Jinja template called directly (no
   apply_chat_template overhead), the stricter floor. Both are reported.
@@ -14,16 +19,19 @@ mask must be identical; every dialog rawtune drops as too long must be one TRL t
 
 Whole processes, as a user runs them (wall time from process start, imports and tokenizer load
 included; 10,000 dialogs as a records JSONL, repeated, min/median/max):
-- `rawtune render records.jsonl --template chatml --tokenizer smollm2-135m-instruct
-  --max-length 2048` (renders, masks, audits, writes Parquet);
+- `rawtune render records.jsonl --tokenizer smollm2-135m-instruct --max-length 2048` (CLI
+  defaults: the tokenizer's template, drop_turns, escaping, the 200-row audit; writes Parquet);
+  its batched tokenizer call uses the 2 cores (the tokenizers library's threads);
 - TRL: a script that loads the tokenizer with AutoTokenizer and builds an SFTTrainer with
   assistant_only_loss and packing_strategy="bfd" (its dataset preparation: template, tokenize,
-  masks, truncation, packing);
+  masks, truncation, packing), with `dataset_num_proc` = --trl-num-proc (2: both cores, as rawtune);
 - floor: a script that loads the tokenizer with AutoTokenizer, renders every dialog with
   apply_chat_template and tokenizes them in one batched call (no masks).
 
     .venv/bin/python benchmarks/bench_render.py [--dialogs 3000] [--max-length 2048] [--repeat 3]
-        [--whole-dialogs 10000] [--whole-repeat 3] [--quick]
+        [--whole-dialogs 10000] [--whole-repeat 3] [--trl-num-proc 2] [--quick]
+
+Whole processes run first (the headline figures); the harness's time budget may cut repeats.
 
 Results go to benchmarks/results/bench_render.json, with the ratios against the targets
 (>= 2.5x faster than TRL, within 1.5x of bare render+tokenize).
@@ -46,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from harness import QUICK, load, repeat, run_process, save, spread  # noqa: E402
+from harness import QUICK, load, repeat, rounds, run_process, save, spread  # noqa: E402
 
 from pipeline.sharegpt import iter_objects  # noqa: E402  (after the path insert)
 
@@ -76,7 +84,7 @@ def interleaved(repeat: int, runs: dict[str, Callable[[], Any]]) -> tuple[dict[s
     burst of load from other processes on this shared machine hits them all alike."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     results: dict[str, Any] = {}
-    for _ in range(repeat):
+    for _ in rounds(repeat, "in-process"):
         for name, fn in runs.items():
             gc.collect()
             t0 = time.perf_counter()
@@ -99,7 +107,7 @@ def run_rawtune(
         for i, msgs in dialogs
     ]
     cfg = RenderConfig(
-        template="chatml",
+        template="auto",
         max_length=max_length,
         truncation=truncation,
         special_tokens_in_content=special,
@@ -137,11 +145,14 @@ def run_bare(dialogs, tokenizer, template: str):
     return go, jinja_go, tokenize_only(texts)
 
 
-def run_trl(dialogs, tokenizer, template: str, max_length: int):
+def run_trl(dialogs, template: str, max_length: int, num_proc: int | None):
     from datasets import Dataset
     from transformers import LlamaConfig, LlamaForCausalLM
     from trl import SFTConfig, SFTTrainer
 
+    from pipeline.models import load_tokenizer
+
+    tokenizer = load_tokenizer("smollm2-135m-instruct")  # its own: the template is set on it
     tokenizer.chat_template = template
     args = SFTConfig(
         output_dir="/tmp/rawtune-bench-trl",
@@ -149,7 +160,7 @@ def run_trl(dialogs, tokenizer, template: str, max_length: int):
         max_length=max_length,
         packing=False,
         report_to=[],
-        dataset_num_proc=None,
+        dataset_num_proc=num_proc,
         use_cpu=True,
         bf16=False,
     )
@@ -215,7 +226,7 @@ def _conversations(records: Path) -> list[list[dict[str, str]]]:
     ]
 
 
-def trl_worker(records: Path, max_length: int) -> None:
+def trl_worker(records: Path, max_length: int, num_proc: int | None) -> None:
     """Child process: TRL's SFT dataset preparation with assistant-only loss and BFD packing."""
     logging.disable(logging.WARNING)
     from datasets import Dataset, disable_progress_bars
@@ -227,12 +238,12 @@ def trl_worker(records: Path, max_length: int) -> None:
 
     disable_progress_bars()
     tokenizer = AutoTokenizer.from_pretrained(resolve("smollm2-135m-instruct"))
-    tokenizer.chat_template = (TEMPLATES_DIR / "chatml.jinja").read_text(encoding="utf-8")
+    tokenizer.chat_template = (TEMPLATES_DIR / "smollm2.jinja").read_text(encoding="utf-8")
     data = Dataset.from_list([{"messages": m} for m in _conversations(records)])
     t0 = time.perf_counter()
     args = SFTConfig(output_dir="/tmp/rawtune-bench-trl", assistant_only_loss=True,
                      max_length=max_length, packing=True, packing_strategy="bfd", report_to=[],
-                     dataset_num_proc=None, use_cpu=True, bf16=False)  # fmt: skip
+                     dataset_num_proc=num_proc, use_cpu=True, bf16=False)  # fmt: skip
     tiny = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=32,
                                         intermediate_size=64, num_hidden_layers=1,
                                         num_attention_heads=2, num_key_value_heads=1))  # fmt: skip
@@ -242,23 +253,22 @@ def trl_worker(records: Path, max_length: int) -> None:
 
 
 def floor_worker(records: Path) -> None:
-    """Child process: render with transformers, tokenize in one batched call (no masks)."""
+    """Child process: render with transformers (the tokenizer's own template), tokenize in one
+    batched call (no masks)."""
     from transformers import AutoTokenizer
 
     from pipeline.models import resolve
-    from pipeline.render.templates import TEMPLATES_DIR
 
     tokenizer = AutoTokenizer.from_pretrained(resolve("smollm2-135m-instruct"))
-    template = (TEMPLATES_DIR / "chatml.jinja").read_text(encoding="utf-8")
     conversations = _conversations(records)
     t0 = time.perf_counter()
-    texts = tokenizer.apply_chat_template(conversations, chat_template=template, tokenize=False)
+    texts = tokenizer.apply_chat_template(conversations, tokenize=False)
     ids = tokenizer(texts, add_special_tokens=False, return_attention_mask=False)["input_ids"]
     tokens = sum(map(len, ids))
     print(json.dumps({"in_process_seconds": time.perf_counter() - t0, "tokens": tokens}))
 
 
-def whole_processes(n: int, max_length: int, rounds: int) -> dict[str, Any]:
+def whole_processes(n: int, max_length: int, repeats: int, trl_num_proc: int) -> dict[str, Any]:
     """rawtune render, TRL preparation and the floor as whole processes on the same records."""
     import tempfile
 
@@ -269,14 +279,15 @@ def whole_processes(n: int, max_length: int, rounds: int) -> dict[str, Any]:
         write_records(sharegpt_dialogs(SHAREGPT, n), records)
         sides = {
             "rawtune_render": lambda: run_process(
-                [rawtune, "render", str(records), "--template", "chatml", "--tokenizer",
-                 "smollm2-135m-instruct", "--max-length", str(max_length), "-o", str(out)]),
+                [rawtune, "render", str(records), "--tokenizer", "smollm2-135m-instruct",
+                 "--max-length", str(max_length), "-o", str(out)]),
             "trl_prepare_bfd": lambda: run_process(
-                [sys.executable, here, "--worker", "trl", str(records), str(max_length)]),
+                [sys.executable, here, "--worker", "trl", str(records), str(max_length),
+                 str(trl_num_proc)]),
             "floor_render_tokenize": lambda: run_process(
                 [sys.executable, here, "--worker", "floor", str(records)]),
         }  # fmt: skip
-        results = repeat(rounds, sides)
+        results = repeat(repeats, sides)
     sides_out = {}
     for name, res in results.items():
         side = {"seconds": spread([r["seconds"] for r in res]),
@@ -289,7 +300,13 @@ def whole_processes(n: int, max_length: int, rounds: int) -> dict[str, Any]:
     return {
         "dialogs": n,
         "max_length": max_length,
-        "repeats": rounds,
+        "repeats": len(results["rawtune_render"]),
+        "template": "SmolLM2's own (rawtune, floor); its copy with generation blocks (TRL)",
+        "cores": {
+            "rawtune": "tokenizers threads (2 cores)",
+            "floor": "tokenizers threads",
+            "trl": f"dataset_num_proc={trl_num_proc}",
+        },
         "sides": sides_out,
         "ratios": {
             "trl_over_rawtune": round(med["trl_prepare_bfd"] / med["rawtune_render"], 2),
@@ -306,12 +323,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1 if QUICK else 3)
     parser.add_argument("--whole-dialogs", type=int, default=1000 if QUICK else 10_000)
     parser.add_argument("--whole-repeat", type=int, default=1 if QUICK else 3)
+    parser.add_argument("--trl-num-proc", type=int, default=2, help="TRL's dataset_num_proc")
     parser.add_argument("--quick", action="store_true", help="fewer dialogs, one run")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, records, *rest = args.worker
-        trl_worker(Path(records), int(rest[0])) if kind == "trl" else floor_worker(Path(records))
+        if kind == "trl":
+            trl_worker(Path(records), int(rest[0]), int(rest[1]) if int(rest[1]) > 1 else None)
+        else:
+            floor_worker(Path(records))
         return
     logging.getLogger("transformers").setLevel(logging.ERROR)
 
@@ -326,8 +347,12 @@ def main() -> None:
     datasets.disable_progress_bars()
     if not SHAREGPT.is_file():
         sys.exit(f"{SHAREGPT} missing: run scripts/fetch_real_data.sh")
+    whole = whole_processes(
+        args.whole_dialogs, args.max_length, args.whole_repeat, args.trl_num_proc
+    )
     tokenizer = load_tokenizer("smollm2-135m-instruct")
-    template = load_chat_template("chatml", tokenizer)
+    template = load_chat_template("auto", tokenizer)
+    tagged = load_chat_template("smollm2", None)
     dialogs = sharegpt_dialogs(SHAREGPT, args.dialogs)
     print(f"{len(dialogs)} ShareGPT dialogs, max_length {args.max_length}", flush=True)
 
@@ -343,7 +368,9 @@ def main() -> None:
         "rawtune_render_mask_allow_special": run_rawtune(
             dialogs, tokenizer, template, args.max_length, "drop", "allow"
         ),
-        "trl_sft_prepare": run_trl(dialogs, tokenizer, template, args.max_length),
+        "trl_sft_prepare": run_trl(
+            dialogs, tagged, args.max_length, args.trl_num_proc if args.trl_num_proc > 1 else None
+        ),
     }
     times, out = interleaved(args.repeat, runs)
     seconds = {name: min(t) for name, t in times.items()}  # ratios from the fastest runs
@@ -380,9 +407,10 @@ def main() -> None:
             "met": t_trl / t_raw >= 2.5 and t_raw / t_bare <= 1.5,
         },
         "agreement_with_trl": agreement,
-        "repeat": args.repeat,
+        "repeat": len(times["rawtune_render_mask"]),
         "load_in_process": load(),
-        "whole_process": whole_processes(args.whole_dialogs, args.max_length, args.whole_repeat),
+        "trl_num_proc": args.trl_num_proc,
+        "whole_process": whole,
         "versions": {
             "python": platform.python_version(),
             "transformers": transformers.__version__,
@@ -391,7 +419,6 @@ def main() -> None:
             "datasets": datasets.__version__,
         },
     }
-    whole = result["whole_process"]
     print(json.dumps({"ratios": result["ratios"], "whole_process_ratios": whole["ratios"],
                       "agreement": agreement}, indent=2))  # fmt: skip
     print(f"-> {save('bench_render', result)}")

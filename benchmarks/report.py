@@ -4,7 +4,7 @@ Every figure is min / median / max over the repeated runs, the whole process (as
 command) beside the in-process one, with the machine load the runs started under. A results file
 this script does not know is listed by name, so a new benchmark is never silently left out.
 
-    .venv/bin/python benchmarks/report.py [--readme README.md]
+    .venv/bin/python benchmarks/report.py [--readme README.md] [--only bench_render ...]
 """
 
 from __future__ import annotations
@@ -84,9 +84,12 @@ def render_rows(r: dict[str, Any]) -> list[list[str]]:
     w = r["whole_process"]
     s = w["sides"]
     ours, trl, floor = s["rawtune_render"], s["trl_prepare_bfd"], s["floor_render_tokenize"]
+    cores = w.get("cores", {})
+    template = "SmolLM2's own template" if "template" in w else "shipped chatml"
     return [
-        [f"`bench_render.py`: `rawtune render` vs TRL SFTTrainer preparation (assistant-only loss, "
-         f"BFD packing), whole processes, {w['dialogs']:,} dialogs, max_length {w['max_length']}",
+        [f"`bench_render.py`: `rawtune render` (CLI defaults, {cores.get('rawtune', '?')}) vs TRL "
+         f"SFTTrainer preparation (assistant-only loss, BFD packing, {cores.get('trl', '?')}), "
+         f"whole processes, {w['dialogs']:,} dialogs, max_length {w['max_length']}, {template}",
          mmm(ours["seconds"], " s"),
          f"{mmm(r['seconds_runs']['rawtune_render_mask'], ' s')} ({r['dialogs']:,} dialogs)",
          f"TRL {mmm(trl['seconds'], ' s')} (in-process {mmm(trl.get('in_process_seconds'), ' s')})",
@@ -96,7 +99,8 @@ def render_rows(r: dict[str, Any]) -> list[list[str]]:
          f"tokenize, no masks); identical ids and masks to TRL on "
          f"{r['agreement_with_trl']['identical']}/{r['agreement_with_trl']['compared']} dialogs",
          mmm(ours["seconds"], " s"), mmm(r["seconds_runs"]["rawtune_render_mask"], " s"),
-         f"floor {mmm(floor['seconds'], ' s')}",
+         f"floor {mmm(floor['seconds'], ' s')} (in-process "
+         f"{mmm(floor.get('in_process_seconds'), ' s')})",
          f"{w['ratios']['rawtune_over_floor']}x whole, {r['ratios']['rawtune_over_bare']}x "
          "in-process", "<= 1.5x", loads(ours, floor)],
     ]  # fmt: skip
@@ -114,38 +118,65 @@ BUILDERS = {"bench_dedup": dedup_rows, "bench_sql_extract": sql_rows,
             "bench_render": render_rows, "bench_pack": pack_rows}  # fmt: skip
 
 
-def table() -> str:
+def run_note(result: dict[str, Any]) -> str:
+    """How a results file was made: quick or full inputs, runs per side, what the time budget cut,
+    the benchmark's own wall time, when it finished."""
+    parts = ["quick mode (small inputs)" if result.get("quick") else "full inputs"]
+    runs = result.get("repeats") or result.get("settings", {}).get("repeats")
+    runs = runs or result.get("whole_process", {}).get("repeats")
+    if runs:
+        parts.append(f"{runs} run{'s' if runs != 1 else ''} per side")
+    parts += [f"cut by its time budget: {cut}" for cut in result.get("cut_by_budget", [])]
+    if result.get("seconds_total"):
+        parts.append(f"{result['seconds_total']:g} s in all")
+    parts.append(f"finished {result.get('finished', '?')}")
+    return ", ".join(parts)
+
+
+def table(only: set[str] | None = None, old: str = "") -> str:
+    """The table from every results file; with `only`, just those benchmarks' rows and notes are
+    rebuilt and the other rows are kept from `old` (the current table), so a branch that ran one
+    benchmark does not drop the others' figures."""
     head = ["benchmark", "rawtune, whole process (min / median / max)", "rawtune, in-process",
             "peer", "ratio (medians)", "target", "load (1-min)"]  # fmt: skip
-    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    notes = []
+    rows: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
+    for line in old.splitlines():  # kept rows and notes, by benchmark name
+        name = re.match(r"\| `(bench_\w+)\.py`|- `(bench_\w+)`:", line)
+        if name and (name[1] or name[2]) not in (only or ()):
+            if name[1]:
+                rows.setdefault(name[1], []).append(line)
+            else:
+                notes[name[2]] = line
     for path in sorted(RESULTS.glob("*.json")):
+        if only is not None and path.stem not in only:
+            continue
         result = json.loads(path.read_text(encoding="utf-8"))
         build = BUILDERS.get(path.stem)
+        note = f"- `{path.stem}`: {run_note(result)}"
         if build is None:
-            notes.append(f"- `{path.stem}`: see `benchmarks/results/{path.name}`")
+            notes[path.stem] = f"{note}; see `benchmarks/results/{path.name}`"
             continue
-        for row in build(result):
-            lines.append("| " + " | ".join(row) + " |")
-        mode = "quick mode, " if result.get("quick") else ""
-        runs = result.get("repeats") or result.get("settings", {}).get("repeats")
-        runs = runs or result.get("whole_process", {}).get("repeats")
-        runs = f"{runs} runs per side, " if runs else ""
-        notes.append(f"- `{path.stem}`: {mode}{runs}finished {result.get('finished', '?')}")
-    return "\n".join(lines + ["", "Runs:", *notes])
+        rows[path.stem] = ["| " + " | ".join(row) + " |" for row in build(result)]
+        notes[path.stem] = note
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    lines += [line for name in sorted(rows) for line in rows[name]]
+    return "\n".join(lines + ["", "Runs:", *(notes[name] for name in sorted(notes))])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    ap.add_argument("--only", nargs="+", metavar="BENCH", help="rebuild only these (bench_render)")
     args = ap.parse_args()
     text = args.readme.read_text(encoding="utf-8")
     if START not in text or END not in text:
         raise SystemExit(f"{args.readme}: no {START} ... {END} markers")
-    new = re.sub(f"{re.escape(START)}.*?{re.escape(END)}", lambda _: f"{START}\n{table()}\n{END}",
-                 text, flags=re.DOTALL)  # fmt: skip
+    old = text[text.index(START) : text.index(END)]
+    new_table = table(set(args.only) if args.only else None, old)
+    new = text.replace(old, f"{START}\n{new_table}\n", 1)
     args.readme.write_text(new, encoding="utf-8")
-    print(table())
+    print(new_table)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def _named_tokenizer_class(name_or_path: str) -> Any:
     AutoTokenizer decide (a hub id, no tokenizer_class, a class transformers does not know)."""
     import json
 
-    from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
+    import transformers
 
     path = Path(name_or_path) / "tokenizer_config.json"
     if not path.is_file():
@@ -110,17 +110,24 @@ def _named_tokenizer_class(name_or_path: str) -> Any:
         return None
     if not isinstance(name, str):
         return None
-    # AutoTokenizer's own rule: the Fast variant of a named class when there is one
-    cls = tokenizer_class_from_name(name + "Fast") if not name.endswith("Fast") else None
-    cls = cls or tokenizer_class_from_name(name)
+    # AutoTokenizer's own rule: the Fast variant of a named class when there is one; the class
+    # is taken from transformers' top level first (tokenization_auto imports torch: 3-4 s)
+    names = ([] if name.endswith("Fast") else [name + "Fast"]) + [name]
+    cls = next((c for n in names if (c := getattr(transformers, n, None)) is not None), None)
+    if cls is None:
+        from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
+
+        cls = next((c for n in names if (c := tokenizer_class_from_name(n)) is not None), None)
     return cls if cls is not None and getattr(cls, "is_fast", False) else None
 
 
 def load_tokenizer(name_or_path: str) -> Any:
     """A fast tokenizer for the model (pad token set; pad may equal eos, rendering handles that)."""
-    from transformers import AutoTokenizer
+    loader = _named_tokenizer_class(resolve(name_or_path))
+    if loader is None:
+        from transformers import AutoTokenizer
 
-    loader = _named_tokenizer_class(resolve(name_or_path)) or AutoTokenizer
+        loader = AutoTokenizer
     tokenizer = _from_pretrained(loader, name_or_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -1,4 +1,5 @@
-"""Shipped templates for the families users ask for (Qwen2.5, Qwen3, DeepSeek-R1 distills, Gemma 3;
+"""Shipped templates for the families users ask for (Qwen2.5, Qwen3, DeepSeek-R1 distills, Gemma 3,
+SmolLM2 against its tokenizer's own;
 Llama 3, Phi-3, Mistral and ChatML are in test_render_templates.py), each against its original in
 the trl wheel (Llama 3.1 and 3.2/3.3 too): the same text as `apply_chat_template` with the original for random dialogs (with
 and without reasoning, with and without a generation prompt), and generation blocks equal to the
@@ -53,6 +54,27 @@ def test_shipped_family_renders_as_its_original(name, dialog, agp, smol_tokenize
         assert merge_spans(blocks) == _Reference(tok, theirs, False).spans(messages, text)
 
 
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(dialog=dialogs(reasoning=False), agp=st.booleans())
+def test_shipped_smollm2_renders_as_the_tokenizers_own_template(dialog, agp, smol_tokenizer):
+    """templates/smollm2.jinja against SmolLM2's own template (from its tokenizer): the same text,
+    and generation blocks equal to the spans found by rendering prefixes of the original."""
+    tok, ours = smol_tokenizer, load_chat_template("smollm2", None)
+    theirs = load_chat_template("auto", tok)
+    assert has_generation_markers(ours) and not has_generation_markers(theirs)
+    messages = message_dicts(dialog.messages, RenderConfig(), ours)
+    if agp:
+        messages = messages[:-1]
+    text, blocks = render_chat(ours, messages, template_variables(tok), agp)
+    assert text == tok.apply_chat_template(
+        messages, chat_template=theirs, tokenize=False, add_generation_prompt=agp
+    )
+    if not agp:
+        assert merge_spans(blocks) == _Reference(tok, theirs, False).spans(messages, text)
+
+
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_a_tokenizers_template_is_recognised_by_its_output(name, smol_tokenizer):
     """Given the original (no generation blocks), the renderer renders through the shipped tagged
@@ -65,7 +87,8 @@ def test_a_tokenizers_template_is_recognised_by_its_output(name, smol_tokenizer)
     theirs = original(name) + "\n"  # another checkpoint's copy need not be byte-identical
     cfg = RenderConfig(max_length=100_000, audit_samples=-1)
     assert DialogRenderer(cfg, smol_tokenizer, theirs).equivalent == name
-    assert DialogRenderer(cfg, smol_tokenizer).equivalent is None  # SmolLM2's own: none alike
+    # SmolLM2's own (a default system prompt): its shipped copy, not ChatML
+    assert DialogRenderer(cfg, smol_tokenizer).equivalent == "smollm2"
     dialog = Dialog(
         id="q",
         source="t",

@@ -177,6 +177,26 @@ def test_forged_markers_in_content_are_dropped_like_transformers_does(smol_token
     assert audit([forged], rows, cfg, smol_tokenizer)["passed"] == 1
 
 
+@pytest.mark.parametrize(
+    "content", ["plain text", "what does <|im_end|> mean?", "a\U000f0000<|im_end|>\U000f0001b"]
+)
+def test_audit_reference_tokens_are_apply_chat_templates_sanitized_ids(content, smol_tokenizer):
+    """The audit skips sanitizing only where it changes nothing: its reference ids are always
+    those of apply_chat_template(sanitize_control_tokens=True), offsets only from that same call."""
+    from pipeline.render import load_chat_template
+    from pipeline.render.audit import _Reference
+
+    template = load_chat_template("chatml", None)
+    ref = _Reference(smol_tokenizer, template, escape=True)
+    messages = [{"role": "user", "content": content}, {"role": "assistant", "content": "ok"}]
+    ids, offsets = ref.tokens(messages, ref.text(messages))
+    expected = smol_tokenizer.apply_chat_template(
+        messages, chat_template=template, tokenize=True, sanitize_control_tokens=True
+    )["input_ids"]
+    assert ids == list(expected)
+    assert (offsets is None) == (content != "plain text")
+
+
 # ---------------------------------------------------------------- budgets and rejects
 
 

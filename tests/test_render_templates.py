@@ -24,6 +24,7 @@ SHIPPED = [
     "plain",
     "qwen2_5",
     "qwen3",
+    "smollm2",
     "vicuna",
 ]
 

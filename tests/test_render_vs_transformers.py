@@ -97,3 +97,23 @@ def test_span_starting_on_a_dropped_character(smol_tokenizer):
     rows = rawtune_rows(dialog, "chatml", smol_tokenizer)
     trained = [label for label in rows[0]["labels"] if label != -100]
     assert smol_tokenizer.decode(trained) == "answer<|im_end|>"
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batch=st.lists(dialogs(), min_size=2, max_size=12), size=st.integers(1, 4))
+def test_batches_rendered_ahead_in_a_thread_equal_dialogs_rendered_alone(
+    batch, size, smol_tokenizer
+):
+    """Batches after the first are rendered in a thread while the one before is tokenized: the
+    rows are those of each dialog rendered alone, for a template with generation blocks (chatml),
+    and one recognised as a tagged one (SmolLM2's own)."""
+    batch = [d.model_copy(update={"id": f"d{i}"}) for i, d in enumerate(batch)]
+    for template in ("chatml", "auto"):
+        cfg = RenderConfig(template=template, max_length=100_000, batch_size=size)
+        report = Report()
+        with RejectSink(report) as sink:
+            rows = list(render_dialogs(batch, cfg, smol_tokenizer, report, sink))
+        alone = [row for d in batch for row in rawtune_rows(d, template, smol_tokenizer)]
+        assert rows == alone

@@ -39,6 +39,19 @@ from pipeline.render.templates import (
 from pipeline.render.truncation import cut_messages
 from pipeline.rows import IGNORE
 
+Offsets = list[tuple[int, int]]
+
+
+def _control_patterns(tokenizer: Any, template: str) -> tuple[Any, Any] | None:
+    """transformers' control-token and marker regexes for `sanitize_control_tokens` (private
+    helpers: None if this transformers has other ones, and every dialog is then sanitized)."""
+    try:
+        from transformers.utils.chat_template_utils import _get_control_token_patterns
+
+        return _get_control_token_patterns(tokenizer._get_control_tokens(template))
+    except (ImportError, AttributeError, TypeError):
+        return None
+
 
 class _Reference:
     """transformers' own rendering and tokenization of a dialog, with one template."""
@@ -50,6 +63,7 @@ class _Reference:
         self.sanitize = escape and "sanitize_control_tokens" in params
         self.control = ControlTokens(tokenizer, template)
         self.marked = has_generation_markers(template)
+        self.patterns = _control_patterns(tokenizer, template) if self.sanitize else None
         self.finder = SpanFinder(
             self.text, tokenizer, template_literals(template), dict(tokenizer.special_tokens_map)
         )
@@ -86,18 +100,51 @@ class _Reference:
             return self.generation(messages)[1]
         return self.finder.spans(messages, text)
 
-    def ids(self, messages: list[dict[str, str]]) -> list[int]:
-        kwargs = {"sanitize_control_tokens": True} if self.sanitize else {}
-        out = self.tok.apply_chat_template(
-            messages, chat_template=self.template, tokenize=True, return_dict=True, **kwargs
+    def _sanitizing_changes(self, messages: list[dict[str, str]], text: str) -> bool:
+        """Whether `sanitize_control_tokens` changes this dialog's encoding, by transformers' own
+        marking: not when marking leaves every message as it is and the rendering holds no marker
+        (the sanitized encoding is then one plain encode of the text). True if unsure."""
+        if self.patterns is None:
+            return True
+        from transformers.utils.chat_template_utils import mark_control_tokens
+
+        control_re, markers_re = self.patterns
+        return mark_control_tokens(messages, control_re) != messages or bool(
+            markers_re.search(text)
         )
-        return list(out["input_ids"])
+
+    def tokens(self, messages: list[dict[str, str]], text: str) -> tuple[list[int], Offsets | None]:
+        """input_ids as `apply_chat_template(tokenize=True)` gives them (`text` is its rendering),
+        with that same tokenizer call's char offsets unless sanitizing changes the encoding
+        (transformers then encodes by pieces, without offsets)."""
+        if self.sanitize and self._sanitizing_changes(messages, text):
+            out = self.tok.apply_chat_template(
+                messages,
+                chat_template=self.template,
+                tokenize=True,
+                return_dict=True,
+                sanitize_control_tokens=True,
+            )
+            return list(out["input_ids"]), None
+        out = self.tok.apply_chat_template(
+            messages,
+            chat_template=self.template,
+            tokenize=True,
+            return_dict=True,
+            tokenizer_kwargs={"return_offsets_mapping": True},
+        )
+        return list(out["input_ids"]), [tuple(o) for o in out["offset_mapping"]]
 
     def encoding(
-        self, messages: list[dict[str, str]], cfg: RenderConfig
-    ) -> tuple[str, list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+        self,
+        messages: list[dict[str, str]],
+        cfg: RenderConfig,
+        text: str,
+        tokens: tuple[list[int], Offsets | None],
+    ) -> tuple[str, list[int], Offsets, list[tuple[int, int]]]:
         """Reference text, ids, char offsets and trained spans, all derived through transformers.
 
+        `text` and `tokens` are apply_chat_template's rendering and tokenization of `messages`.
         Spans come from rendering prefixes with `apply_chat_template`; dialogs holding control-token
         text under `escape` are rendered marked (as `sanitize_control_tokens` does) and mapped back.
         """
@@ -107,14 +154,15 @@ class _Reference:
             spans = self.spans(self.control.mark(messages), marked)
             spans = [(a - bisect_left(removed, a), b - bisect_left(removed, b)) for a, b in spans]
         else:
-            text = self.text(messages)
-            enc = self.tok(
-                text,
-                add_special_tokens=False,
-                return_offsets_mapping=True,
-                return_attention_mask=False,
-            )
-            ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
+            ids, offsets = tokens
+            if offsets is None:
+                enc = self.tok(
+                    text,
+                    add_special_tokens=False,
+                    return_offsets_mapping=True,
+                    return_attention_mask=False,
+                )
+                ids, offsets = list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
             spans = self.spans(messages, text)
         return text, ids, offsets, trained_spans(text, spans, cfg)
 
@@ -124,6 +172,36 @@ def _first_diff(a: Sequence[int], b: Sequence[int]) -> int:
         if x != y:
             return i
     return min(len(a), len(b))
+
+
+def _matching_cut(
+    base: list[dict[str, str]], row_ids: list[int], ref: _Reference
+) -> tuple[list[dict[str, str]], str, tuple[list[int], Offsets | None]] | None:
+    """The dialog as rendered (its first k turns dropped, k searched, not trusted) whose
+    apply_chat_template ids equal the row's, with its reference text and tokens; None if none.
+
+    The cut whose reference text equals the row's decoded ids is tokenized first, so a dialog
+    shortened by drop_turns costs one tokenization, not one per dropped turn (long dialogs are
+    the costly ones); if decoding is not exact for this tokenizer, every cut is tried in turn."""
+    decoded = ref.tok.decode(row_ids)
+    cuts: list[tuple[list[dict[str, str]], str]] = []
+    for k in range(len(base) + 1):
+        candidate = base if k == 0 else cut_messages(base, k)
+        if candidate is None:
+            break
+        text = ref.text(candidate)
+        if text == decoded:
+            tokens = ref.tokens(candidate, text)
+            if tokens[0] == row_ids:
+                return candidate, text, tokens
+        cuts.append((candidate, text))
+    for candidate, text in cuts:  # the row decodes to none of them: compare ids, cut by cut
+        tokens = ref.tokens(candidate, text)
+        if tokens[0] == row_ids:
+            return candidate, text, tokens
+        if len(tokens[0]) < len(row_ids):
+            break
+    return None
 
 
 def _runs(labels: Sequence[int]) -> list[tuple[int, int]]:
@@ -147,32 +225,21 @@ def check_row(
     template characters trained only because a token straddles a span edge."""
     base = with_system_prompt(message_dicts(dialog.messages, cfg, ref.template), cfg.system_prompt)
     row_ids = list(row["input_ids"])
-    msgs, ref_ids, k = None, None, 0
-    first_ids = None
-    while True:
-        candidate = base if k == 0 else cut_messages(base, k)
-        if candidate is None:
-            break
-        ids = ref.ids(candidate)
-        first_ids = ids if first_ids is None else first_ids
-        if ids == row_ids:
-            msgs, ref_ids = candidate, ids
-            break
-        if len(ids) < len(row_ids):
-            break
-        k += 1
-    if msgs is None:
-        pos = _first_diff(first_ids or [], row_ids)
+    found = _matching_cut(base, row_ids, ref)
+    if found is None:
+        first_ids = ref.tokens(base, ref.text(base))[0] if base else []
+        pos = _first_diff(first_ids, row_ids)
         return ("input_ids", f"differ from apply_chat_template at token {pos}", 0)
+    msgs, ref_text, tokens = found
     our_text, _ = render_chat(ref.template, msgs, variables)
-    if our_text != ref.text(msgs):
-        pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref.text(msgs)])
+    if our_text != ref_text:
+        pos = _first_diff([ord(c) for c in our_text], [ord(c) for c in ref_text])
         return ("text", f"rendering differs from apply_chat_template at char {pos}", 0)
     try:
-        ref_text, ids, offsets, spans = ref.encoding(msgs, cfg)
+        ref_text, ids, offsets, spans = ref.encoding(msgs, cfg, ref_text, tokens)
     except SpanError as e:
         return ("labels", f"no reference spans: {e}", 0)
-    if ids != ref_ids:
+    if ids != tokens[0]:
         return ("input_ids", "reference offsets encoding differs from apply_chat_template", 0)
     expected = labels_for_offsets(ids, offsets, spans)
     labels = list(row["labels"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -50,6 +51,7 @@ class Sample:
     assistant_ranges: list[tuple[int, int]] = field(default_factory=list)
     trained_ranges: list[tuple[int, int]] = field(default_factory=list)
     error: tuple[str, str] | None = None  # (reject reason, detail)
+    ready: bool = False  # rendered ahead (text and char_spans set, or error) by `start_batch`
 
     @property
     def n_trained(self) -> int:
@@ -163,14 +165,16 @@ class DialogRenderer:
         sample.input_ids = enc.ids
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
         trained = trained_spans(sample.text, char_spans, self.cfg)
-        sample.trained_ranges = merge_spans(token_ranges_from_encoding(enc, trained))
+        ranges = sample.assistant_ranges if trained == char_spans else None  # the usual case
+        sample.trained_ranges = merge_spans(ranges or token_ranges_from_encoding(enc, trained))
 
     def render_samples(self, samples: list[Sample]) -> None:
         """Render and tokenize a batch in place: one tokenizer call for all ordinary dialogs."""
         texts: list[str] = []
         todo: list[Sample] = []
         for s in samples:
-            text = self._start(s)
+            text = (s.text if s.error is None else None) if s.ready else self._start(s)
+            s.ready = False  # a retry renders its shortened messages afresh
             if text is not None:
                 texts.append(text)
                 todo.append(s)
@@ -198,9 +202,20 @@ class DialogRenderer:
                     sample.escape = True
         return sample
 
-    def run_batch(self, dialogs: list[Dialog], sink: RejectSink) -> list[dict[str, Any]]:
-        """Rows for one batch in input order; rejects go to the sink."""
+    def start_batch(self, dialogs: list[Dialog]) -> list[Sample]:
+        """A batch's samples, the ordinary ones rendered when spans come from generation blocks
+        (Jinja only, no tokenizer call: this runs in a thread while the previous batch is
+        tokenized); dialogs needing the tokenizer (escaping, prefix spans) wait for finish_batch."""
         samples = [self.new_sample(d) for d in dialogs]
+        if self.marked or self.tagged is not None:
+            for s in samples:
+                if s.error is None and not s.escape:
+                    self._start(s)
+                    s.ready = True
+        return samples
+
+    def finish_batch(self, samples: list[Sample], sink: RejectSink) -> list[dict[str, Any]]:
+        """Rows for a batch's samples (rendered ahead or not) in input order; rejects to the sink."""
         pending = [s for s in samples if s.error is None]
         while pending:
             self.render_samples(pending)
@@ -261,6 +276,22 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def _rendered_ahead(
+    renderer: DialogRenderer, batches: Iterator[list[Dialog]]
+) -> Iterator[tuple[list[Dialog], list[Sample]]]:
+    """(batch, its samples rendered), the next batch rendering in a thread meanwhile: the Jinja
+    rendering (Python) runs while the batched tokenizer call (Rust, without the GIL) works."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as pool:
+        current = next(batches, None)
+        ahead = pool.submit(renderer.start_batch, current) if current is not None else None
+        while current is not None and ahead is not None:
+            samples = ahead.result()
+            following = next(batches, None)
+            ahead = pool.submit(renderer.start_batch, following) if following is not None else None
+            yield current, samples
+            current = following
+
+
 def render_dialogs(
     dialogs: Iterable[Dialog],
     cfg: RenderConfig,
@@ -280,7 +311,7 @@ def render_dialogs(
             f"{renderer.equivalent} (renders as the given template; compared on every dialog)"
         )
     reads_reasoning = reasoning_key(renderer.template) is not None
-    for batch in _batches(dialogs, cfg.batch_size):
+    for batch, samples in _rendered_ahead(renderer, _batches(dialogs, cfg.batch_size)):
         stats.seen += len(batch)
         if not reads_reasoning:  # say so when a template drops the reasoning records carry
             unread = sum(m.reasoning_content is not None for d in batch for m in d.messages)
@@ -288,6 +319,6 @@ def render_dialogs(
                 stats.notes["reasoning_not_read_by_template"] = (
                     stats.notes.get("reasoning_not_read_by_template", 0) + unread
                 )
-        rows = renderer.run_batch(batch, sink)
+        rows = renderer.finish_batch(samples, sink)
         stats.kept += len(rows)
         yield from rows

@@ -21,7 +21,7 @@ from pipeline.rows import IGNORE
 
 def token_ranges_from_encoding(enc: Any, spans: Sequence[Span]) -> list[tuple[int, int]]:
     """Token index ranges [first, last+1) overlapping each span, via the Rust encoding (no offset lists)."""
-    n = len(enc.ids)
+    n = len(enc)  # not len(enc.ids), which copies every id into a new list
     out = []
     for a, b in spans:
         c = a

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -80,7 +81,7 @@ class _GenerationTracker(jinja2.ext.Extension):
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
         environment.extend(track_generation=self.track)
-        self._state: dict[str, Any] | None = None
+        self._local = threading.local()  # the renderer renders the next batch in a thread
 
     def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.CallBlock:
         lineno = next(parser.stream).lineno
@@ -91,18 +92,19 @@ class _GenerationTracker(jinja2.ext.Extension):
 
     def _generation(self, caller: Any) -> str:
         rv = caller()
-        if self._state is not None:
-            start = self._state["length"]
-            self._state["spans"].append((start, start + len(rv)))
+        state = getattr(self._local, "state", None)
+        if state is not None:
+            start = state["length"]
+            state["spans"].append((start, start + len(rv)))
         return rv
 
     @contextmanager
     def track(self, state: dict[str, Any]):
-        self._state = state
+        self._local.state = state
         try:
             yield
         finally:
-            self._state = None
+            self._local.state = None
 
 
 def _raise_exception(message: str) -> None:
