@@ -286,6 +286,19 @@ def test_audit_or_raise_names_the_failing_sample(smol_tokenizer):
     )
 
 
+@pytest.mark.parametrize("template", ["chatml", "auto"])
+def test_audit_accepts_characters_the_tokenizer_drops(template, smol_tokenizer):
+    """SmolLM2's tokenizer has no token for C0 controls such as \x16 (real exports carry them):
+    the row is right, and the audit must say so instead of stopping the run."""
+    d = dialog(("user", "Hi\x16 there"), ("assistant", "Hel\x16lo \x01!"))
+    rows, stats, cfg = render([d], smol_tokenizer, template=template)
+    assert stats.kept == 1
+    assert audit([d], rows, cfg, smol_tokenizer)["failures"] == []
+    assert trained_text(smol_tokenizer, rows[0]).startswith("Hello \x01!")  # \x16 dropped
+    bad = dict(rows[0], labels=list(rows[0]["input_ids"]))
+    assert audit([d], [bad], cfg, smol_tokenizer)["failures"][0]["check"] == "labels"
+
+
 def test_documents_are_text_plus_eos(smol_tokenizer):
     docs = [
         Document(id="a", source="s:a", text="Plain <|endoftext|> text", source_name="web"),
