@@ -28,7 +28,7 @@ from pipeline.records import Dialog, Document
 from pipeline.stage import Report
 from pipeline.steps import GlobalStep
 
-TASKS_PER_WORKER = 4  # input shards per worker, so a slow one does not leave a core idle
+TASKS_PER_WORKER = 8  # input shards per worker, so the last, slowest ones leave no core idle long
 RENDER_BATCHES_PER_TASK = 4  # render tasks cover this many render batches of records
 
 
