@@ -8,15 +8,22 @@ at a row boundary, however many newlines its quoted fields hold. A quote-parity 
 wrong after the first unbalanced quote, which csv.py recovers from line by line. A file is left
 whole when it cannot be cut exactly: compressed, an encoding in which a byte 0x0A or 0x22 can be
 part of another character (UTF-16/32) or that keeps a shift state (ISO-2022), a row the csv
-module rejects (csv.py then replays rows one at a time, and a lone carriage return outside quotes
+module rejects in strict mode, i.e. any quote out of place (csv.py then replays rows one at a time, and a lone carriage return outside quotes
 is one of those), or a file whose first row is blank.
 
 Only layouts in which one row makes one record are cut: the long layout groups a conversation's
 rows wherever they are in the table (rows need not be adjacent), so a range cannot assemble a
 conversation alone; such files stay whole units.
 
-Cutting costs one pass of the C csv parser over the file in the driver, a few percent of what
-extracting and cleaning the rows costs in the workers.
+SQL dumps are not cut yet: a row's provenance (and so its id) carries the statement number counted
+from the top of the dump, and a range would need that count, the dialect, the table's columns from
+its CREATE TABLE and the string-escaping state at its first byte, which only a pass as careful as
+the scanner itself gives. Until the scanner can report those at cheap checkpoints, a dump is one
+unit (cut a very large export into several dump files to spread it).
+
+Cutting costs one pass of the C csv parser over the file in the driver (86 MiB/s measured on a
+72 MiB ShareGPT export, codec check included), about 1% of what extracting and cleaning its rows
+costs in the workers.
 """
 
 from __future__ import annotations
