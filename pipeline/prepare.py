@@ -115,7 +115,10 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
             provenance=_provenance(rows, splits),  # sample id -> file and row, for inspect --id
         )
         store.close()
-        next(iter(pool.map(report_task, [(cfg, out_dir)])))
+        if cfg.execution.address:  # a cluster's workers may not see the output folder
+            report_task((cfg, out_dir))
+        else:
+            next(iter(pool.map(report_task, [(cfg, out_dir)])))
     shutil.rmtree(work)
     _summary(console, report, stats, efficiency, manifest["audit"], out_dir)
     return out_dir
