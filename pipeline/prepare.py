@@ -23,11 +23,12 @@ from rich.table import Table
 
 from pipeline import __version__
 from pipeline.config import RunConfig
+from pipeline.errors import UserError
 from pipeline.records import Dialog, Document
 from pipeline.stage import Report
 from pipeline.steps import GlobalStep
 
-TASKS_PER_WORKER = 4  # input shards per worker, so a slow one does not leave a core idle
+TASKS_PER_WORKER = 8  # input shards per worker, so the last, slowest ones leave no core idle long
 RENDER_BATCHES_PER_TASK = 4  # render tasks cover this many render batches of records
 
 
@@ -44,18 +45,15 @@ def versions() -> dict[str, str]:
 
 
 def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
-    """Run every preparation stage and write `data/processed/<name>/`; returns that folder."""
+    """Run every preparation stage and write `data/processed/<name>/`; returns that folder.
+
+    The driver only plans and writes: the tokenizer is loaded by the workers that render, audit
+    and write the HTML report, so with a pool nothing here waits on transformers' imports."""
     from pipeline.execute import backend
     from pipeline.execute.spill import RowStore
+    from pipeline.execute.tasks import report_task
     from pipeline.models import resolve
-    from pipeline.run import (
-        STAGES,
-        build_steps,
-        max_length,
-        split_at_global,
-        tokenizer_and_template,
-        tokenizer_name,
-    )
+    from pipeline.run import STAGES, build_steps, max_length, split_at_global, tokenizer_name
     from pipeline.shards import write_shards
 
     console = console or Console(stderr=True)
@@ -64,7 +62,7 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    tokenizer, template = tokenizer_and_template(tokenizer_name(cfg), cfg.render.template)
+    tokenizer_path = resolve(tokenizer_name(cfg))  # a GGUF is converted once, before any worker
     _, global_steps, _ = split_at_global(build_steps(cfg))  # also: bad rules fail here, early
 
     report = Report()
@@ -75,60 +73,54 @@ def prepare(cfg: RunConfig, console: Console | None = None) -> Path:
         drops = _decide(global_steps, shards, ids, counts, work)
         del shards
         rows = _rows_phase(cfg, pool, work, counts, drops, report, console)
-    report.check_conservation()
-    rejects = work / "rejects.jsonl"
-    _concat(
-        sorted(work.glob("rejects-records-*.jsonl")) + sorted(work.glob("rejects-rows-*.jsonl")),
-        rejects,
-    )
-
-    store = RowStore(work)
-    audit: dict[str, Any] = {"checked": 0, "skipped": "pretrain mode"}
-    if cfg.pack.mode == "sft" and cfg.render.audit_samples:
-        audit = _audit(cfg, rows, store, work, counts, drops, tokenizer, template)
-
-    splits, mix_report = _split_and_mix(cfg, rows)
-    stats = {name: _stats(rows, idx) for name, idx in splits.items()}
-    plans, efficiency, load = _pack(cfg, rows, splits, store, max_length(cfg))
-
-    manifest = {
-        "name": cfg.name,
-        "config": cfg.model_dump(mode="json", by_alias=True),
-        "config_hash": cfg.config_hash(),
-        "versions": versions(),
-        "mode": cfg.pack.mode,
-        "template": cfg.render.template,
-        "chat_template": template,
-        "tokenizer": {
-            "name": tokenizer_name(cfg),
-            "path": resolve(tokenizer_name(cfg)),
-            "vocab": len(tokenizer),
-        },
-        "max_length": max_length(cfg),
-        "stages": report.to_dict(),
-        "token_stats": stats,
-        "packing_efficiency": efficiency,
-        "mix": mix_report,
-        "audit": audit,
-        "rejects": "rejects.jsonl",
-    }
-    write_shards(
-        out_dir,
-        plans,
-        manifest,
-        cfg.output.max_rows_per_shard,
-        extra_files={"rejects.jsonl": rejects},  # inside the atomic swap, before the manifest
-        load=load,
-        provenance=_provenance(
-            rows, splits
-        ),  # sample id -> file and row, for `rawtune inspect --id`
-    )
-    store.close()
+        report.check_conservation()
+        # the audit runs in a worker while this process plans the split and the packing
+        audit = _audit(cfg, pool, rows, work, counts, drops)
+        splits, mix_report = _split_and_mix(cfg, rows)
+        stats = {name: _stats(rows, idx) for name, idx in splits.items()}
+        store = RowStore(work)
+        plans, efficiency, load = _pack(cfg, rows, splits, store, max_length(cfg))
+        rejects = work / "rejects.jsonl"
+        _concat(
+            sorted(work.glob("rejects-records-*.jsonl"))
+            + sorted(work.glob("rejects-rows-*.jsonl")),
+            rejects,
+        )
+        manifest = {
+            "name": cfg.name,
+            "config": cfg.model_dump(mode="json", by_alias=True),
+            "config_hash": cfg.config_hash(),
+            "versions": versions(),
+            "mode": cfg.pack.mode,
+            "template": cfg.render.template,
+            "chat_template": rows.template,
+            "tokenizer": {"name": tokenizer_name(cfg), "path": tokenizer_path, "vocab": rows.vocab},
+            "max_length": max_length(cfg),
+            "stages": report.to_dict(),
+            "token_stats": stats,
+            "packing_efficiency": efficiency,
+            "mix": mix_report,
+            "audit": next(audit),
+            "rejects": "rejects.jsonl",
+        }
+        if error := manifest["audit"].get("error"):
+            raise UserError(error)
+        write_shards(
+            out_dir,
+            plans,
+            manifest,
+            cfg.output.max_rows_per_shard,
+            extra_files={"rejects.jsonl": rejects},  # inside the atomic swap, before the manifest
+            load=load,
+            provenance=_provenance(rows, splits),  # sample id -> file and row, for inspect --id
+        )
+        store.close()
+        if cfg.execution.address:  # a cluster's workers may not see the output folder
+            report_task((cfg, out_dir))
+        else:
+            next(iter(pool.map(report_task, [(cfg, out_dir)])))
     shutil.rmtree(work)
-    from pipeline.inspect import write_report
-
-    write_report(out_dir, tokenizer=tokenizer)
-    _summary(console, report, stats, efficiency, audit, out_dir)
+    _summary(console, report, stats, efficiency, manifest["audit"], out_dir)
     return out_dir
 
 
@@ -138,6 +130,7 @@ class Rows:
 
     def __init__(self, results: Iterable[dict[str, Any]]) -> None:
         self.ids: list[str] = []
+        self.vocab, self.template = 0, ""
         self.source: list[str] = []
         self.source_name: list[str] = []
         tokens: list[int] = []
@@ -150,6 +143,7 @@ class Rows:
             tokens.extend(result["n_tokens"])
             supervised.extend(result["n_supervised"])
             chunk.extend([c] * len(result["id"]))
+            self.vocab, self.template = result["vocab"], result["template"]
         self.n_tokens = np.asarray(tokens, np.int64)
         self.n_supervised = np.asarray(supervised, np.int64)
         self.chunk = np.asarray(chunk, np.int64)
@@ -297,31 +291,21 @@ def _concat(parts: Sequence[Path], dest: Path) -> None:
 
 def _audit(
     cfg: RunConfig,
+    pool: Any,
     rows: Rows,
-    store: Any,
     work: Path,
     counts: list[int],
     drops: dict[int, tuple[str, str, str]],
-    tokenizer: Any,
-    template: str,
-) -> dict[str, Any]:
-    """The render audit on the first rows (input order) and the dialogs they came from."""
-    from pipeline.execute.spill import read_records, records_path
-    from pipeline.render import audit_or_raise
+) -> Iterator[dict[str, Any]]:
+    """The render audit of the first rows (input order) as a task started now; its one result is
+    the audit summary, or {"error": ...} when a sample fails."""
+    from pipeline.execute.tasks import AuditTask, audit_task
 
+    if cfg.pack.mode != "sft" or not cfg.render.audit_samples:
+        return iter([{"checked": 0, "skipped": "pretrain mode"}])
     n = len(rows) if cfg.render.audit_samples < 0 else min(cfg.render.audit_samples, len(rows))
-    sample = store.fetch(rows.refs(list(range(n))))
-    wanted = {r["id"] for r in sample}
-    dialogs: dict[str, Dialog] = {}
-    index = 0
-    for shard in range(len(counts)):
-        if len(dialogs) == len(wanted):
-            break
-        for record in read_records(records_path(work, shard)):
-            if index not in drops and record.id in wanted and isinstance(record, Dialog):
-                dialogs.setdefault(record.id, record)
-            index += 1
-    return audit_or_raise(list(dialogs.values()), sample, cfg.render, tokenizer, template=template)
+    task = AuditTask(cfg, work, counts, set(drops), rows.refs(list(range(n))))
+    return iter(pool.map(audit_task, [task]))
 
 
 def _split_and_mix(cfg: RunConfig, rows: Rows) -> tuple[dict[str, np.ndarray], dict | None]:

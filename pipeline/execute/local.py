@@ -37,7 +37,8 @@ class LocalBackend:
             self._pool = None
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
-        """Results in task order (a pool runs them `workers` at a time, in any order)."""
-        if self._pool is None or len(tasks) <= 1:
+        """Results in task order. A pool starts every task now and runs them `workers` at a time;
+        without one, each task runs here when its result is asked for."""
+        if self._pool is None:
             return (fn(t) for t in tasks)
         return self._pool.map(fn, tasks)

@@ -53,10 +53,19 @@ class RayBackend:
             ray.shutdown()
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
-        import ray.data
+        import warnings
 
         items = [{"index": i, "task": pickle.dumps(t)} for i, t in enumerate(tasks)]
-        done = (
+        with warnings.catch_warnings():  # one task (the audit, the report) on a wider pool is fine
+            warnings.filterwarnings("ignore", "The maximum number of concurrent tasks")
+            done = self._run(fn, items)
+        done.sort(key=lambda r: int(r["index"]))
+        return (pickle.loads(r["result"]) for r in done)
+
+    def _run(self, fn: Callable[[Any], Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        import ray.data
+
+        return (
             ray.data.from_items(items, override_num_blocks=max(1, len(items)))
             .map_batches(
                 _apply,
@@ -67,5 +76,3 @@ class RayBackend:
             )
             .take_all()
         )
-        done.sort(key=lambda r: int(r["index"]))
-        return (pickle.loads(r["result"]) for r in done)

@@ -4,7 +4,10 @@
 each global step's keys. `rows_task`: a range of spilled records -> the global steps' drops applied
 -> the per-record steps after them (render) -> a token-row spill, plus each row's length facts.
 Each task has its own Report and reject file, merged by the driver in input order. Tasks get the
-RunConfig and build their steps themselves (steps hold tokenizers and matchers, not worth pickling).
+RunConfig and build their steps themselves (steps hold tokenizers and matchers, not worth pickling),
+once per worker process: building the slop matcher alone took a quarter second per task.
+`audit_task` and `report_task` are the two jobs after rendering that need the tokenizer; they run
+in a worker, which has it loaded already, so the driver never imports transformers or torch.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from pipeline.config import RunConfig
 from pipeline.execute.spill import RowWriter, read_records, records_path, rows_path
 from pipeline.extract.inputs import Unit
 from pipeline.records import Dialog, Document
-from pipeline.run import build_steps, split_at_global
+from pipeline.run import build_steps, split_at_global, tokenizer_and_template, tokenizer_name
 from pipeline.stage import RejectSink, Report
-from pipeline.steps import Context, run_steps
+from pipeline.steps import Context, GlobalStep, Step, run_steps
 
 
 @dataclass
@@ -44,8 +47,32 @@ class RowsTask:
     work: Path = Path(".")
 
 
+@dataclass
+class AuditTask:
+    cfg: RunConfig
+    work: Path
+    counts: list[int]  # records per record spill
+    drops: set[int]  # records (global index) a global step dropped
+    refs: list[tuple[int, int]]  # the audited rows: (row spill, row), in input order
+
+
 def rejects_path(work: Path, phase: str, n: int) -> Path:
     return work / f"rejects-{phase}-{n:05d}.jsonl"
+
+
+Cut = tuple[list[Step], list[GlobalStep], list[Step]]
+_BUILT: dict[str, Cut] = {}
+
+
+def steps_of(cfg: RunConfig, root: Path = Path(".")) -> Cut:
+    """The run's steps cut at the global ones, built once per worker process and config (steps
+    keep no state between calls: counts and rejects go to each call's Context)."""
+    key = f"{root}\n{cfg.model_dump_json()}"
+    if key not in _BUILT:
+        if len(_BUILT) >= 4:
+            _BUILT.clear()
+        _BUILT[key] = split_at_global(build_steps(cfg, root=root))
+    return _BUILT[key]
 
 
 def records_task(task: RecordsTask) -> dict[str, Any]:
@@ -53,7 +80,7 @@ def records_task(task: RecordsTask) -> dict[str, Any]:
     kept records' ids and each global step's keys (one array row per record)."""
     import numpy as np
 
-    before, global_steps, _ = split_at_global(build_steps(task.cfg, root=task.root))
+    before, global_steps, _ = steps_of(task.cfg, task.root)
     report = Report()
     ids: list[str] = []
     keys: list[list[Any]] = [[] for _ in global_steps]
@@ -71,8 +98,9 @@ def records_task(task: RecordsTask) -> dict[str, Any]:
 
 def rows_task(task: RowsTask) -> dict[str, Any]:
     """Render one range of spilled records into a token-row spill; returns the report and, per
-    row, what splitting, packing and provenance need (id, source, source name, tokens, supervised tokens)."""
-    _, _, after = split_at_global(build_steps(task.cfg))
+    row, what splitting, packing and provenance need (id, source, source name, tokens, supervised
+    tokens), and the tokenizer's facts the manifest records (vocabulary size, chat template)."""
+    _, _, after = steps_of(task.cfg)
     report = Report()
     meta: dict[str, list[Any]] = {
         "id": [],
@@ -91,7 +119,47 @@ def rows_task(task: RowsTask) -> dict[str, Any]:
                     values.append(stored[k])
         finally:
             writer.close()
-    return {"report": report.to_dict(), **meta}
+    tokenizer, template = tokenizer_and_template(tokenizer_name(task.cfg), task.cfg.render.template)
+    return {"report": report.to_dict(), "vocab": len(tokenizer), "template": template, **meta}
+
+
+def audit_task(task: AuditTask) -> dict[str, Any]:
+    """The render audit of the given rows against the dialogs they came from (first spilled copy
+    of each id that no global step dropped); a failing audit comes back as {"error": message}."""
+    from pipeline.errors import UserError
+    from pipeline.execute.spill import RowStore
+    from pipeline.render import audit_or_raise
+
+    store = RowStore(task.work)
+    try:
+        sample = store.fetch(task.refs)
+    finally:
+        store.close()
+    wanted = {r["id"] for r in sample}
+    dialogs: dict[str, Dialog] = {}
+    index = 0
+    for shard in range(len(task.counts)):
+        if len(dialogs) == len(wanted):
+            break
+        for record in read_records(records_path(task.work, shard)):
+            if index not in task.drops and record.id in wanted and isinstance(record, Dialog):
+                dialogs.setdefault(record.id, record)
+            index += 1
+    cfg = task.cfg
+    tokenizer, template = tokenizer_and_template(tokenizer_name(cfg), cfg.render.template)
+    try:
+        return audit_or_raise(list(dialogs.values()), sample, cfg.render, tokenizer, template)
+    except UserError as e:
+        return {"error": str(e)}
+
+
+def report_task(args: tuple[RunConfig, Path]) -> Path:
+    """`report.html` of a written shard set, with the run's tokenizer (loaded in this worker)."""
+    from pipeline.inspect import write_report
+
+    cfg, out_dir = args
+    tokenizer, _ = tokenizer_and_template(tokenizer_name(cfg), cfg.render.template)
+    return write_report(out_dir, tokenizer=tokenizer)
 
 
 def _surviving(task: RowsTask, ctx: Context) -> Iterator[Dialog | Document]:

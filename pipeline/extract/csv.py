@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 from pipeline.config import CsvSource
 from pipeline.extract.encoding import Undecodable, choose_file_encoding
 from pipeline.extract.files import open_text, source_files
+from pipeline.extract.ranges import CsvRange, open_range
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.units import Tally, guarded, snippet
 from pipeline.records import Dialog, Document
@@ -69,11 +70,12 @@ def _newlines(values) -> int:
     return sum(v.count("\n") for v in values if isinstance(v, str))
 
 
-def _leftover(path: Path, encoding: str, lineno: int) -> str | None:
-    """Line `lineno` if it or any later line has non-blank text, else None (streamed)."""
-    with open_text(path, encoding) as fh:
+def _leftover(fh: TextIO, lineno: int, base: int = 1) -> str | None:
+    """Line `lineno` if it or any later line has non-blank text, else None (streamed); the text
+    starts on line `base`."""
+    with fh:
         first = None
-        for i, line in enumerate(fh, 1):
+        for i, line in enumerate(fh, base):
             if i == lineno:
                 first = line.rstrip("\r\n")
             if i >= lineno and line.strip():
@@ -81,9 +83,9 @@ def _leftover(path: Path, encoding: str, lineno: int) -> str | None:
     return None
 
 
-def _physical_line(path: Path, encoding: str, lineno: int) -> str:
-    with open_text(path, encoding) as fh:
-        for i, line in enumerate(fh, 1):
+def _physical_line(fh: TextIO, lineno: int, base: int = 1) -> str:
+    with fh:
+        for i, line in enumerate(fh, base):
             if i == lineno:
                 return line.rstrip("\r\n")
     return ""
@@ -121,13 +123,20 @@ class _Reader:
     """One CSV file's data rows as (values, location), rejecting bad lines as it goes."""
 
     def __init__(self, path: Path, display: str, encoding: str, delimiter: str,
-                 chunksize: int, tally: Tally) -> None:  # fmt: skip
-        self.path, self.display, self.encoding = path, display, encoding
+                 chunksize: int, tally: Tally, span: CsvRange | None = None) -> None:  # fmt: skip
+        self.path, self.display, self.encoding, self.span = path, display, encoding, span
+        self.base = span.line if span and span.start else 1  # line the text read starts on
         self.delimiter, self.chunksize, self.tally = delimiter, chunksize, tally
         self.header: list[str] = []
         self.first_line = 1
         self.blank_lines = 0
         self.bad_fields: list[list[str]] = []
+
+    def _open(self) -> TextIO:
+        """The file's text, or only its range's (pipeline.extract.ranges)."""
+        if self.span is None:
+            return open_text(self.path, self.encoding)
+        return open_range(self.path, self.encoding, self.span)
 
     def read_header(self) -> bool:
         with open_text(self.path, self.encoding) as fh:
@@ -151,8 +160,8 @@ class _Reader:
         # a row silently under a callable on_bad_lines: long answers are normal here
         csv.field_size_limit(2**31 - 1)
 
-        with open_text(self.path, self.encoding) as fh:
-            for _ in range(start_line - 1):
+        with self._open() as fh:
+            for _ in range(start_line - self.base):
                 fh.readline()
             # pandas' python engine reads the first data line its own way: a longer one is taken
             # for an implicit index and cut to the header's width, a malformed one is skipped,
@@ -209,7 +218,7 @@ class _Reader:
                 # pandas' python engine with a callable on_bad_lines can also swallow a quote
                 # that runs to the end of the file without raising: text left after the last
                 # row read is that broken record
-                if (text := _leftover(self.path, self.encoding, line)) is None:
+                if (text := _leftover(self._open(), line, self.base)) is None:
                     return
                 self.tally.reject("unbalanced_quote", f"{self.display}:line {line}",
                                   detail=f"quoted field runs to the end of the file: {snippet(text)}")  # fmt: skip
@@ -220,7 +229,7 @@ class _Reader:
                 if chunksize > 1:  # replay the failed chunk row by row to find the broken record
                     chunksize = 1
                     continue
-                text = _physical_line(self.path, self.encoding, line)
+                text = _physical_line(self._open(), line, self.base)
                 self.tally.reject("unbalanced_quote", f"{self.display}:line {line}",
                                   detail=f"{e}: {snippet(text)}")  # fmt: skip
                 line += 1
@@ -228,24 +237,30 @@ class _Reader:
 
 
 def csv_file(
-    path: Path, display: str, src: CsvSource, tally: Tally, name: str
+    path: Path, display: str, src: CsvSource, tally: Tally, name: str, span: CsvRange | None = None
 ) -> Iterator[Dialog | Document]:
-    """Records from one CSV file; the encoding and delimiter chosen go into the report."""
-    try:
-        decoding = choose_file_encoding(path, src.encoding)
-    except Undecodable as e:
-        tally.reject("undecodable", display, detail=str(e))
-        return
-    with open_text(path, decoding.encoding) as fh:
-        first = fh.readline()
-    delimiter = src.delimiter or sniff_delimiter(first)
-    reader = _Reader(path, display, decoding.encoding, delimiter, src.chunksize, tally)
+    """Records from one CSV file, or from one range of its rows (codec and delimiter chosen for
+    the whole file, see pipeline.extract.ranges); the encoding and delimiter go into the report."""
+    if span is not None:
+        decoding, delimiter = span.decoding, span.delimiter
+    else:
+        try:
+            decoding = choose_file_encoding(path, src.encoding)
+        except Undecodable as e:
+            tally.reject("undecodable", display, detail=str(e))
+            return
+        with open_text(path, decoding.encoding) as fh:
+            first = fh.readline()
+        delimiter = src.delimiter or sniff_delimiter(first)
+    reader = _Reader(path, display, decoding.encoding, delimiter, src.chunksize, tally, span)
     if not reader.read_header():
         tally.reject("empty_file", display, detail="no header line")
         return
+    if reader.base > 1:
+        reader.first_line = reader.base
     tally.note_file(display, {**decoding.note(), "delimiter": delimiter})
     yield from rows_to_records(reader.header, reader.rows(), src, tally, name, display)
-    tally.note_file(display, {"blank_lines": reader.blank_lines})
+    tally.count_note(display, "blank_lines", reader.blank_lines)  # added up over ranges
 
 
 def extract_csv(

@@ -1,8 +1,10 @@
 """Input shards: the sources of a run cut into units a worker extracts alone, in config order.
 
-A unit is one file of a file source (CSV, HTML page, SQL dump), or a whole source where there is no
-file to cut at (a live database). Extracting the units in order gives the records `extract()` gives,
-in the same order, so a sharded run can concatenate per-unit outputs and match one process.
+A unit is one file of a file source (CSV, HTML page, SQL dump, JSON/JSONL, Parquet), a byte range
+of a large CSV file (pipeline.extract.ranges: whole rows, wide/alpaca/text layouts), or a whole
+source where there is no file to cut at (a live database, a Hugging Face dataset). Extracting the
+units in order gives the records `extract()` gives, in the same order, so a sharded run can
+concatenate per-unit outputs and match one process.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import CsvSource, HtmlSource, SqlSource
+from pipeline.config import CsvSource, HtmlSource, JsonSource, ParquetSource, SqlSource
+from pipeline.extract.ranges import CsvRange, csv_file_ranges
 from pipeline.extract.units import Tally, guarded
 from pipeline.records import Dialog, Document
 
@@ -24,6 +27,7 @@ class Unit:
     path: str | None = None
     display: str = ""
     size: int = 0
+    span: CsvRange | None = None  # only these rows of the file
 
 
 def _files(src: object, root: Path) -> list[tuple[Path, str]] | None:
@@ -42,18 +46,28 @@ def _files(src: object, root: Path) -> list[tuple[Path, str]] | None:
         from pipeline.extract.sql import GLOB
 
         return source_files(src.path or "", root, GLOB)
+    if isinstance(src, JsonSource | ParquetSource):
+        return source_files(src.path, root, src.glob)
     return None
 
 
-def input_units(sources: Sequence[object], root: Path = Path(".")) -> list[Unit]:
-    """Every unit of every source, in the order `extract()` reads them."""
+def input_units(
+    sources: Sequence[object], root: Path = Path("."), range_bytes: int | None = None
+) -> list[Unit]:
+    """Every unit of every source, in the order `extract()` reads them; a CSV file larger than
+    `range_bytes` (default ranges.RANGE_BYTES) is cut into row ranges where it can be."""
     units: list[Unit] = []
     for i, src in enumerate(sources):
         files = _files(src, root)
         if files is None:
             units.append(Unit(source=i))
             continue
-        units.extend(Unit(i, str(p), display, p.stat().st_size) for p, display in files)
+        for p, display in files:
+            spans = csv_file_ranges(p, src, range_bytes) if isinstance(src, CsvSource) else None
+            if spans is None:
+                units.append(Unit(i, str(p), display, p.stat().st_size))
+            else:
+                units.extend(Unit(i, str(p), display, s.end - s.start, s) for s in spans)
     return units
 
 
@@ -73,11 +87,19 @@ def extract_units(
         if isinstance(src, CsvSource):
             from pipeline.extract.csv import csv_file
 
-            records = csv_file(path, unit.display, src, tally, name)
+            records = csv_file(path, unit.display, src, tally, name, unit.span)
         elif isinstance(src, HtmlSource):
             from pipeline.extract.html import extract_page
 
             records = extract_page(path, unit.display, src, tally, name)
+        elif isinstance(src, JsonSource):
+            from pipeline.extract.jsonfile import json_file
+
+            records = json_file(path, unit.display, src=src, tally=tally, name=name)
+        elif isinstance(src, ParquetSource):
+            from pipeline.extract.parquetfile import parquet_file
+
+            records = parquet_file(path, unit.display, src=src, tally=tally, name=name)
         else:
             from pipeline.extract.sql import dump_file
 
