@@ -10,7 +10,10 @@ by that Trainer's `train_runtime`.
 
     flock /tmp/rawtune-bench.lock .venv/bin/python benchmarks/bench_train.py [--dialogs 600] [--steps 20]
 
-Results go to benchmarks/results/bench_train.json, with the rawtune/TRL ratio.
+Both sides use the same torch threads (`--threads`, default: the cores this process may run on, so
+`taskset -c 1 ...` pins both sides to one core on a loaded machine). Quick mode (BENCH_QUICK=1)
+trains 3 steps of 512 tokens on 100 dialogs to check that both sides still run. Results go to
+benchmarks/results/bench_train.json, with the rawtune/TRL ratio and the load each side started under.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_pack import SHAREGPT, sharegpt_dialogs  # noqa: E402  (after the path insert)
-from harness import QUICK  # noqa: E402  (quick sizes: how `make bench` runs it unless BENCH_FULL=1)
+from harness import QUICK, load, save  # noqa: E402  (QUICK: `make bench` sizes unless BENCH_FULL)
 
 MODEL = "smollm2-135m-instruct"
 
@@ -44,9 +47,10 @@ def first_dialogs(n: int) -> list[tuple[str, list[dict[str, str]]]]:
     return out
 
 
-def rates(train: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def rates(train: dict[str, Any], started_load: str, **extra: Any) -> dict[str, Any]:
     """The figures compared: runtime, supervised tokens and their rate, plus context."""
     return {
+        "load_at_start": [started_load],
         "train_runtime": train["train_runtime"],
         "supervised_tokens": train["supervised_tokens"],
         "supervised_tokens_per_second": train["supervised_tokens"] / train["train_runtime"],
@@ -81,10 +85,12 @@ def run_rawtune(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str
             f"train.max_steps={args.steps}",
             "train.per_device_train_batch_size=1",
             f"train.learning_rate={args.lr}",
+            f"train.threads={args.threads}",
             "train.generations=0",
             "train.logging_steps=5",
         ],
     )
+    started_load = load()
     started = time.perf_counter()
     tokenizer = load_tokenizer(MODEL)
     template = load_chat_template("chatml", tokenizer)
@@ -103,7 +109,9 @@ def run_rawtune(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str
 
     lora_sft.train(cfg, Console(quiet=True))
     metrics = json.loads((cfg.run_dir / "metrics.json").read_text())
-    return rates(metrics["train"], prepare_seconds=prepare_seconds, rendered_dialogs=len(rows))
+    return rates(
+        metrics["train"], started_load, prepare_seconds=prepare_seconds, rendered_dialogs=len(rows)
+    )
 
 
 def run_trl(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -116,6 +124,7 @@ def run_trl(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str, An
     from trainers.collators import CountingCollator
     from trainers.model import mixed_precision
 
+    started_load = load()
     tokenizer = load_tokenizer(MODEL)
     tokenizer.chat_template = (ROOT / "templates" / "chatml.jinja").read_text(encoding="utf-8")
     data = Dataset.from_dict({"messages": [m for _, m in dialogs]})
@@ -150,6 +159,7 @@ def run_trl(dialogs: list, args: argparse.Namespace, work: Path) -> dict[str, An
     train = trainer.train().metrics
     return rates(
         {**train, "supervised_tokens": counter.supervised},
+        started_load,
         gradient_checkpointing=config.gradient_checkpointing,
         packing=config.packing,
     )
@@ -167,8 +177,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2 if QUICK else 20)
     parser.add_argument("--max-length", type=int, default=512 if QUICK else 1024)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_train.json")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--quick", action="store_true", help="same as BENCH_QUICK=1")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)  # TRL's side; rawtune's sets train.threads to the same
     if not SHAREGPT.is_file():
         sys.exit(f"{SHAREGPT} missing: run scripts/fetch_real_data.sh")
     dialogs = first_dialogs(args.dialogs)
@@ -182,17 +194,15 @@ def main() -> None:
         "dialogs": len(dialogs),
         "steps": args.steps,
         "max_length": args.max_length,
-        "torch_threads": torch.get_num_threads(),
-        "load_average": os.getloadavg(),
+        "torch_threads": args.threads,
+        "cpu_affinity": sorted(os.sched_getaffinity(0)),
         "versions": {"trl": trl.__version__, "transformers": transformers.__version__},
         "rawtune": ours,
         "trl": theirs,
         "ratio_supervised_tokens_per_second": ours["supervised_tokens_per_second"]
         / theirs["supervised_tokens_per_second"],
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    print(save("bench_train", report).read_text())
 
 
 if __name__ == "__main__":

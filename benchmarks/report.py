@@ -114,8 +114,21 @@ def pack_rows(r: dict[str, Any]) -> list[list[str]]:
              f"{t['ratios']['efficiency_vs_trl_default']:.3f}x", "-", "n/a"]]  # fmt: skip
 
 
+def train_rows(r: dict[str, Any]) -> list[list[str]]:
+    ours, trl = r["rawtune"], r["trl"]
+    rate = "supervised_tokens_per_second"
+    return [[f"`bench_train.py`: LoRA r16 all-linear SFT of SmolLM2-135M, supervised tokens/s from "
+             f"each Trainer's train_runtime; {r['dialogs']:,} ShareGPT dialogs, {r['steps']} steps "
+             f"of batch 1, max_length {r['max_length']}, {r['torch_threads']} torch thread(s) on "
+             f"CPUs {r['cpu_affinity']}", "n/a",
+             f"{ours[rate]:.1f} (prepare {ours['prepare_seconds']:.0f} s before it)",
+             f"TRL SFTTrainer defaults {trl[rate]:.1f} (gradient checkpointing "
+             f"{'on' if trl['gradient_checkpointing'] else 'off'})",
+             f"{r['ratio_supervised_tokens_per_second']:.2f}x", ">= 2x", loads(ours, trl)]]  # fmt: skip
+
+
 BUILDERS = {"bench_dedup": dedup_rows, "bench_sql_extract": sql_rows,
-            "bench_render": render_rows, "bench_pack": pack_rows}  # fmt: skip
+            "bench_render": render_rows, "bench_pack": pack_rows, "bench_train": train_rows}  # fmt: skip
 
 
 def run_note(result: dict[str, Any]) -> str:

@@ -220,6 +220,48 @@ def test_accumulation_gives_the_gradient_of_the_whole_batch(
     assert not torch.allclose(mean_of_means, whole[name], rtol=1e-2, atol=1e-6)
 
 
+def test_training_loss_is_the_models_own_causal_lm_loss(sample_processed, tiny_model_dir, tmp_path):
+    """The recipe computes logits only where a supervised token is predicted: its loss and gradients
+    equal transformers' own loss (labels passed to the model) on a packed row, per token and with
+    num_items_in_batch."""
+    import torch
+
+    from trainers.collators import PaddingFreeCollator
+    from trainers.data import load_shards
+    from trainers.lora_sft import _recipe_trainer, training_arguments
+    from trainers.model import build_model
+
+    cfg = tiny_config(sample_processed, tiny_model_dir, tmp_path, "lora.dropout=0")
+    rows = load_shards(sample_processed / "sample")["train"]
+    batch = PaddingFreeCollator()([rows[0], rows[1]])
+    assert (batch["labels"] == IGNORE).any() and (batch["labels"] != IGNORE).any()
+    model = build_model(cfg)
+    with torch.no_grad():  # a trained-looking adapter, so its gradients are not trivially zero
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.02)
+    trainer = _recipe_trainer(None, PaddingFreeCollator(), 1)(
+        model=model, args=training_arguments(cfg, cfg.run_dir, has_eval=False)
+    )
+
+    def loss_and_grads(compute):
+        model.zero_grad()
+        loss = compute()
+        loss.backward()
+        return loss.detach(), {
+            n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad
+        }
+
+    want, want_grads = loss_and_grads(lambda: model(**batch, use_cache=False).loss)
+    got, got_grads = loss_and_grads(lambda: trainer.compute_loss(model, batch))
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    for name in want_grads:
+        torch.testing.assert_close(got_grads[name], want_grads[name], rtol=1e-4, atol=1e-7)
+    n = int((batch["labels"][:, 1:] != IGNORE).sum())
+    summed = trainer.compute_loss(model, batch, num_items_in_batch=torch.tensor(2 * n))
+    torch.testing.assert_close(summed, want / 2, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("train", "evals", "expected"),
     [

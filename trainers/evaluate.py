@@ -17,20 +17,33 @@ from typing import Any
 from pipeline.rows import IGNORE
 
 
+def supervised_logits(model: Any, batch: dict[str, Any]) -> tuple[Any, Any]:
+    """(logits, targets) at the positions that predict a supervised token only.
+
+    For a padding-free batch (one row) the model is asked for those positions' logits alone
+    (`logits_to_keep` as indices), so lm_head, the largest matmul of a small model, and the
+    float32 cross-entropy skip every prompt token; wider batches take the full logits.
+    """
+    labels = batch["labels"]
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    target = labels[:, 1:]
+    if labels.shape[0] == 1:
+        keep = (target[0] != IGNORE).nonzero().squeeze(1)
+        logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits[0]
+        return logits, target[0, keep]
+    mask = target != IGNORE
+    return model(**inputs, use_cache=False).logits[:, :-1][mask], target[mask]
+
+
 def loss_sums(model: Any, batch: dict[str, Any]) -> tuple[float, int]:
     """(sum of next-token cross-entropy over supervised tokens, their count) for one collated batch."""
     import torch.nn.functional as F
 
-    labels = batch["labels"]
-    inputs = {k: v for k, v in batch.items() if k != "labels"}
-    logits = model(**inputs, use_cache=False).logits
-    target = labels[:, 1:].reshape(-1)
-    keep = target != IGNORE
-    picked = logits[:, :-1].reshape(-1, logits.shape[-1])[keep].float()
-    if picked.numel() == 0:
+    logits, target = supervised_logits(model, batch)
+    if target.numel() == 0:
         return 0.0, 0
-    loss = F.cross_entropy(picked, target[keep].to(picked.device), reduction="sum")
-    return float(loss), int(keep.sum())
+    loss = F.cross_entropy(logits.float(), target.to(logits.device), reduction="sum")
+    return float(loss), int(target.numel())
 
 
 def _world() -> tuple[int, int]:

@@ -26,12 +26,33 @@ from pipeline.errors import UserError
 
 
 def _recipe_trainer(rows_for_eval: Any, collator: Any, eval_batch: int) -> type:
-    """A Trainer whose evaluate() is the token-weighted padding-free loss (and perplexity)."""
+    """A Trainer whose evaluate() is the token-weighted padding-free loss (and perplexity) and whose
+    training loss computes logits only where a supervised token is predicted."""
+    import torch.nn.functional as F
     from transformers import Trainer
 
-    from trainers.evaluate import evaluate_loss
+    from trainers.evaluate import evaluate_loss, supervised_logits
 
     class RecipeTrainer(Trainer):
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            """The Trainer's causal-LM loss (sum over supervised tokens / num_items_in_batch, scaled
+            by the processes as the Trainer does) without lm_head on prompt tokens."""
+            if return_outputs:
+                return super().compute_loss(model, inputs, True, num_items_in_batch)
+            logits, target = supervised_logits(model, inputs)
+            loss = F.cross_entropy(logits.float(), target, reduction="sum")
+            if num_items_in_batch is None:  # the Trainer then divides by the accumulation steps
+                return loss / max(target.numel(), 1)
+            if self.args.average_tokens_across_devices:  # num_items counts every process's tokens
+                loss = loss * self.accelerator.num_processes
+            return loss / num_items_in_batch
+
         def evaluate(self, *args: Any, metric_key_prefix: str = "eval", **kwargs: Any) -> dict:
             started = time.perf_counter()
             result = evaluate_loss(self.model, rows_for_eval, collator, eval_batch)
