@@ -388,6 +388,9 @@ class TrainConfig(Strict):
     warmup_ratio: float = Field(0.0, ge=0, lt=1)
     lr_scheduler_type: str = "cosine"
     weight_decay: float = Field(0.0, ge=0)
+    neftune_noise_alpha: float | None = Field(
+        None, gt=0, description="NEFTune: uniform noise on the input embeddings while training"
+    )
     logging_steps: int = Field(1, gt=0)
     eval_steps: int | None = Field(None, gt=0, description="default: evaluate at the end only")
     save_steps: int | None = Field(None, gt=0)

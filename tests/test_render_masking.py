@@ -234,6 +234,50 @@ def test_drop_turns_rejects_when_the_last_turn_alone_is_too_long(smol_tokenizer)
     assert rows == [] and stats.rejected == {"too_long": 1}
 
 
+def _mixed_long_dialogs() -> list[Dialog]:
+    """Dialogs of 1-7 turns, English and Chinese, with and without a system prompt."""
+    out = []
+    for n in range(1, 8):
+        turns = [("system", "简短回答。")] if n % 2 else []
+        for i in range(n):
+            body = ("问题 " * (5 + 7 * i)) if i % 2 else ("question " * (9 + 5 * i))
+            turns += [("user", f"{i}: {body}"), ("assistant", f"答 {i}: " + "text 文字 " * (6 + i))]
+        out.append(dialog(*turns, id=f"m{n}"))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("template", "max_length", "splices"),
+    [("chatml", 160, True), ("auto", 160, True), ("qwen3", 160, True), ("gemma", 160, False),
+     ("llama3", 400, False)],
+)  # fmt: skip
+def test_drop_turns_splices_the_full_encoding_exactly(
+    smol_tokenizer, template, max_length, splices, monkeypatch
+):
+    """Cutting the dropped turns' tokens out of the full encoding gives the rows that rendering
+    and tokenizing each shortened dialog again gives, and both pass the audit. Gemma's and Llama
+    3's turn markers are no added tokens of SmolLM2's vocabulary, so those cuts re-tokenize."""
+    from pipeline.render.dialogs import DialogRenderer
+
+    dialogs = _mixed_long_dialogs()
+    spliced = []
+    real = DialogRenderer._cut_spliced
+
+    def spy(self, s, reason):
+        done = real(self, s, reason)
+        spliced.append(done)
+        return done
+
+    monkeypatch.setattr(DialogRenderer, "_cut_spliced", spy)
+    fast, stats, cfg = render(dialogs, smol_tokenizer, template=template, max_length=max_length)
+    monkeypatch.setattr(DialogRenderer, "_cut_spliced", lambda self, s, reason: False)
+    slow, slow_stats, _ = render(dialogs, smol_tokenizer, template=template, max_length=max_length)
+    assert fast == slow and stats.rejected == slow_stats.rejected
+    assert stats.changed["truncation.dialogs_shortened"] >= 3
+    assert audit(dialogs, fast, cfg, smol_tokenizer, None)["passed"] == len(fast)
+    assert any(spliced) == splices
+
+
 def test_separate_input_and_output_budgets(smol_tokenizer):
     d = long_dialog(4)
     rows, _, _ = render([d], smol_tokenizer, template="chatml", max_output_length=100)

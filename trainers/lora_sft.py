@@ -92,6 +92,7 @@ def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> Any:
         warmup_steps=t.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
         lr_scheduler_type=t.lr_scheduler_type,
         weight_decay=t.weight_decay,
+        neftune_noise_alpha=t.neftune_noise_alpha,
         logging_steps=t.logging_steps,
         eval_strategy="steps" if evaluating else "no",
         eval_steps=t.eval_steps,

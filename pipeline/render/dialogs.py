@@ -31,7 +31,7 @@ from pipeline.render.templates import (
     template_literals,
     template_variables,
 )
-from pipeline.render.truncation import cut_messages, next_cut, over_budget
+from pipeline.render.truncation import cut_messages, next_cut, over_budget, splice_point
 from pipeline.stage import RejectSink, Report
 
 STAGE = "render"
@@ -50,6 +50,7 @@ class Sample:
     input_ids: list[int] = field(default_factory=list)
     assistant_ranges: list[tuple[int, int]] = field(default_factory=list)
     trained_ranges: list[tuple[int, int]] = field(default_factory=list)
+    encoding: Any = None  # the batch tokenizer's Encoding of `text` (kept for drop_turns cuts)
     error: tuple[str, str] | None = None  # (reject reason, detail)
     ready: bool = False  # rendered ahead (text and char_spans set, or error) by `start_batch`
 
@@ -97,6 +98,13 @@ class DialogRenderer:
         self.tagged = load_chat_template(self.equivalent, None) if self.equivalent else None
         self.marked = has_generation_markers(self.template)
         self.control = ControlTokens(tokenizer, self.template)
+        # added tokens matched as they are (no strip, no normalizing): the text between two of
+        # them encodes on its own, so a drop_turns cut at them can splice the full encoding
+        self.plain_added = {
+            i
+            for i, t in tokenizer.added_tokens_decoder.items()
+            if not (t.lstrip or t.rstrip or t.single_word or t.normalized)
+        }
         self.finder = SpanFinder(
             lambda m, agp: self._render(m, agp)[0],
             tokenizer,
@@ -163,10 +171,59 @@ class DialogRenderer:
         """Token ranges from the batch encoding of the sample's text."""
         char_spans = sample.char_spans
         sample.input_ids = enc.ids
+        sample.encoding = enc
         sample.assistant_ranges = token_ranges_from_encoding(enc, char_spans)
         trained = trained_spans(sample.text, char_spans, self.cfg)
         ranges = sample.assistant_ranges if trained == char_spans else None  # the usual case
         sample.trained_ranges = merge_spans(ranges or token_ranges_from_encoding(enc, trained))
+
+    def _cut_spliced(self, s: Sample, reason: str) -> bool:
+        """Apply drop_turns to a sample over budget without tokenizing again: each candidate cut is
+        rendered (Jinja only) and its ids cut out of the full encoding (`splice_point`). Returns
+        False, leaving the sample as it was, where that does not hold (a template that rewrites
+        earlier turns, a cut not at added tokens, no encoding); the caller then re-tokenizes."""
+        enc = s.encoding
+        if enc is None or s.cut:
+            return False
+        ids, offsets = enc.ids, enc.offsets
+        starts = {offsets[i][0]: i for i, t in enumerate(ids) if t in self.plain_added}
+        boundaries = sorted(starts)
+        full = self.messages_for(s.dialog)
+        messages, cut = s.messages, 0
+        n_tokens, assistant, trained = len(ids), s.assistant_ranges, s.trained_ranges
+        while True:
+            k = next_cut(messages, n_tokens, assistant, trained, self.cfg, self.max_length)
+            shorter = cut_messages(full, cut + k)
+            if shorter is None:
+                s.error = (reason, f"still over budget after dropping {cut} turns")
+                return True
+            try:
+                text, spans = self._text_and_spans(shorter)
+            except (SpanError, UnescapableTokenError, jinja2.TemplateError, TypeError, ValueError):
+                return False  # the general path renders it again and rejects with the reason
+            p = splice_point(s.text, text, boundaries)
+            if p is None:
+                return False
+            removed = len(s.text) - len(text)
+            i, j = starts[p], starts[p + removed]
+            new_ids = ids[:i] + ids[j:]
+            new_offsets = offsets[:i] + [(a - removed, b - removed) for a, b in offsets[j:]]
+            assistant = token_ranges_from_offsets(new_offsets, spans)
+            want = trained_spans(text, spans, self.cfg)
+            trained = merge_spans(
+                assistant if want == spans else token_ranges_from_offsets(new_offsets, want)
+            )
+            messages, cut, n_tokens = shorter, cut + k, len(new_ids)
+            reason = over_budget(
+                n_tokens, sum(e - b for b, e in trained), self.cfg, self.max_length
+            )
+            if reason is None:
+                s.messages, s.cut, s.text, s.char_spans = messages, cut, text, spans
+                s.input_ids, s.assistant_ranges, s.trained_ranges = new_ids, assistant, trained
+                s.encoding = None
+                if s.n_trained == 0:
+                    s.error = ("no_trained_token", f"train_on={self.cfg.train_on}")
+                return True
 
     def render_samples(self, samples: list[Sample]) -> None:
         """Render and tokenize a batch in place: one tokenizer call for all ordinary dialogs."""
@@ -230,6 +287,8 @@ class DialogRenderer:
                     continue
                 if self.cfg.truncation == "drop":
                     s.error = (reason, f"{len(s.input_ids)} tokens, {s.n_trained} trained")
+                    continue
+                if self._cut_spliced(s, reason):
                     continue
                 full = self.messages_for(s.dialog)
                 k = next_cut(

@@ -2,11 +2,14 @@
 
 A turn starts at a user message (after the leading system messages); cutting at turn k keeps the
 system messages plus everything from that turn on. The cut is estimated from the token ranges of
-the assistant turns already rendered, then checked by rendering again (in batched rounds).
+the assistant turns already rendered, then checked: by cutting the tokens out of the full
+dialog's encoding when the shortened rendering is the full one with a piece removed between two
+added tokens (`splice_point`), else by rendering and tokenizing again (in batched rounds).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from pipeline.config import RenderConfig
@@ -80,3 +83,38 @@ def next_cut(
         if over_budget(n_tokens - cut_tok, trained_after, cfg, max_length) is None:
             return j
     return max(len(starts) - 1, 1)
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix (binary search over C-level slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def splice_point(full: str, short: str, boundaries: Sequence[int]) -> int | None:
+    """The char position p with `short == full[:p] + full[p + removed:]`, where p and p + removed
+    are both in `boundaries` (sorted positions where an added token starts in the full text's
+    encoding), or None if there is no such position.
+
+    A fast tokenizer splits added tokens out before its normalizer and pre-tokenizer run, so the
+    text between two added tokens encodes on its own: the shortened text's ids are then the full
+    ids with the tokens of the removed piece cut out, and no second tokenizer call is needed.
+    """
+    removed = len(full) - len(short)
+    if removed <= 0:
+        return None
+    at = set(boundaries)
+    limit = common_prefix(full, short)
+    i = bisect_right(boundaries, limit)
+    while i > 0:
+        i -= 1
+        p = boundaries[i]
+        if p + removed in at:
+            return p if full[p + removed :] == short[p:] else None
+    return None
