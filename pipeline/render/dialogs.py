@@ -100,11 +100,11 @@ class DialogRenderer:
         self.control = ControlTokens(tokenizer, self.template)
         # added tokens matched as they are (no strip, no normalizing): the text between two of
         # them encodes on its own, so a drop_turns cut at them can splice the full encoding
-        self.plain_added = {
+        self.plain_added_ids = sorted(
             i
             for i, t in tokenizer.added_tokens_decoder.items()
             if not (t.lstrip or t.rstrip or t.single_word or t.normalized)
-        }
+        )
         self.finder = SpanFinder(
             lambda m, agp: self._render(m, agp)[0],
             tokenizer,
@@ -177,19 +177,47 @@ class DialogRenderer:
         ranges = sample.assistant_ranges if trained == char_spans else None  # the usual case
         sample.trained_ranges = merge_spans(ranges or token_ranges_from_encoding(enc, trained))
 
+    def _added_token_starts(self, s: Sample) -> dict[int, int]:
+        """{char position: token index} of the plain added tokens in the sample's encoding."""
+        import numpy as np
+
+        ids = np.asarray(s.input_ids)
+        hits = np.flatnonzero(np.isin(ids, self.plain_added_ids))
+        enc = s.encoding
+        return {enc.token_to_chars(int(t))[0]: int(t) for t in hits}
+
+    @staticmethod
+    def _spliced_ranges(
+        enc: Any, p: int, removed: int, cut_tokens: tuple[int, int], spans: list[tuple[int, int]]
+    ) -> list[tuple[int, int]] | None:
+        """Token ranges of the shortened text's char `spans`, read off the full encoding: chars from
+        `p` on sit `removed` later there, tokens from the cut's end `cut_tokens[1]` sit that many
+        minus its start later. None if a span or its tokens cross the cut."""
+        i, j = cut_tokens
+        if any(a < p < b for a, b in spans):
+            return None
+        full_spans = [(a, b) if b <= p else (a + removed, b + removed) for a, b in spans]
+        out = []
+        for a, b in token_ranges_from_encoding(enc, full_spans):
+            if b <= i:
+                out.append((a, b))
+            elif a >= j:
+                out.append((a - (j - i), b - (j - i)))
+            else:
+                return None
+        return out
+
     def _cut_spliced(self, s: Sample, reason: str) -> bool:
         """Apply drop_turns to a sample over budget without tokenizing again: each candidate cut is
         rendered (Jinja only) and its ids cut out of the full encoding (`splice_point`). Returns
         False, leaving the sample as it was, where that does not hold (a template that rewrites
         earlier turns, a cut not at added tokens, no encoding); the caller then re-tokenizes."""
-        enc = s.encoding
-        if enc is None or s.cut:
+        if s.encoding is None or s.cut:
             return False
-        ids, offsets = enc.ids, enc.offsets
-        starts = {offsets[i][0]: i for i, t in enumerate(ids) if t in self.plain_added}
+        starts = self._added_token_starts(s)
         boundaries = sorted(starts)
         full = self.messages_for(s.dialog)
-        messages, cut = s.messages, 0
+        ids, messages, cut = s.input_ids, s.messages, 0
         n_tokens, assistant, trained = len(ids), s.assistant_ranges, s.trained_ranges
         while True:
             k = next_cut(messages, n_tokens, assistant, trained, self.cfg, self.max_length)
@@ -205,22 +233,26 @@ class DialogRenderer:
             if p is None:
                 return False
             removed = len(s.text) - len(text)
-            i, j = starts[p], starts[p + removed]
-            new_ids = ids[:i] + ids[j:]
-            new_offsets = offsets[:i] + [(a - removed, b - removed) for a, b in offsets[j:]]
-            assistant = token_ranges_from_offsets(new_offsets, spans)
+            cut_tokens = (starts[p], starts[p + removed])
             want = trained_spans(text, spans, self.cfg)
-            trained = merge_spans(
-                assistant if want == spans else token_ranges_from_offsets(new_offsets, want)
+            assistant = self._spliced_ranges(s.encoding, p, removed, cut_tokens, spans)
+            trained = (
+                assistant
+                if want == spans
+                else self._spliced_ranges(s.encoding, p, removed, cut_tokens, want)
             )
-            messages, cut, n_tokens = shorter, cut + k, len(new_ids)
+            if assistant is None or trained is None:
+                return False
+            trained = merge_spans(trained)
+            messages, cut = shorter, cut + k
+            n_tokens = len(ids) - (cut_tokens[1] - cut_tokens[0])
             reason = over_budget(
                 n_tokens, sum(e - b for b, e in trained), self.cfg, self.max_length
             )
             if reason is None:
                 s.messages, s.cut, s.text, s.char_spans = messages, cut, text, spans
-                s.input_ids, s.assistant_ranges, s.trained_ranges = new_ids, assistant, trained
-                s.encoding = None
+                s.input_ids = ids[: cut_tokens[0]] + ids[cut_tokens[1] :]
+                s.assistant_ranges, s.trained_ranges, s.encoding = assistant, trained, None
                 if s.n_trained == 0:
                     s.error = ("no_trained_token", f"train_on={self.cfg.train_on}")
                 return True
