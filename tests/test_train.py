@@ -394,3 +394,13 @@ def test_task_metrics_for_sources_with_an_answer_format(tiny_model_dir, tmp_path
         assert 0 <= task["intents"][who]["exact"] <= task["intents"][who]["valid"] <= 1
     lines = (cfg.run_dir / "generations.jsonl").read_text().splitlines()
     assert {json.loads(x)["source"] for x in lines} == {"intents"}
+
+
+def test_neftune_noise_reaches_the_trainer(sample_processed, tiny_model_dir, tmp_path):
+    """`train.neftune_noise_alpha` is the Trainer's NEFTune switch (noise on input embeddings)."""
+    from trainers.lora_sft import training_arguments
+
+    cfg = tiny_config(sample_processed, tiny_model_dir, tmp_path, "train.neftune_noise_alpha=5")
+    assert training_arguments(cfg, cfg.run_dir, has_eval=False).neftune_noise_alpha == 5
+    plain = tiny_config(sample_processed, tiny_model_dir, tmp_path)
+    assert training_arguments(plain, plain.run_dir, has_eval=False).neftune_noise_alpha is None
