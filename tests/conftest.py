@@ -59,7 +59,8 @@ def real_data(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_processed(tmp_path_factory, smol_tokenizer) -> Path:
-    """`prepare` on configs/default.yaml once per session; returns the output.dir holding `sample/`."""
+    """`prepare` on configs/default.yaml once per session, with packing on (the tests check the
+    packed paths: collators, evaluation, inspect); returns the output.dir holding `sample/`."""
     from rich.console import Console
 
     from pipeline.config import load_config
@@ -67,7 +68,8 @@ def sample_processed(tmp_path_factory, smol_tokenizer) -> Path:
 
     out = tmp_path_factory.mktemp("sample-processed")
     prepare(
-        load_config(ROOT / "configs" / "default.yaml", [f"output.dir={out}"]), Console(quiet=True)
+        load_config(ROOT / "configs" / "default.yaml", [f"output.dir={out}", "pack.enabled=true"]),
+        Console(quiet=True),
     )
     return out
 

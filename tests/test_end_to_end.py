@@ -140,7 +140,7 @@ def test_make_prepare_and_train_real_model(tmp_path):
     model = PeftModel.from_pretrained(base, str(adapter)).eval()
     adapter_loss = sample_by_sample_loss(model, rows)
     metrics = json.loads((cfg.run_dir / "metrics.json").read_text())
-    assert adapter_loss <= 0.90 * base_loss, (adapter_loss, base_loss)
+    assert adapter_loss <= 0.885 * base_loss, (adapter_loss, base_loss)  # measured 0.876x
     assert metrics["eval"]["base"]["loss"] == pytest.approx(base_loss, rel=0.02)
     assert metrics["eval"]["final"]["loss"] == pytest.approx(adapter_loss, rel=0.02)
     for name in ("loss_curve.png", "generations.jsonl", "adapter/tokenizer.json"):

@@ -25,11 +25,12 @@ TRAINED = re.compile("⟦(.*?)⟧", re.S)
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory, smol_tokenizer):
-    """`prepare` on configs/default.yaml into a temp folder (seconds on the sample data)."""
+    """`prepare` on configs/default.yaml into a temp folder (seconds on the sample data), packed so
+    that inspect's sample starts show."""
     from pipeline.prepare import prepare
 
     out = tmp_path_factory.mktemp("processed")
-    cfg = load_config(ROOT / "configs" / "default.yaml", [f"output.dir={out}"])
+    cfg = load_config(ROOT / "configs" / "default.yaml", [f"output.dir={out}", "pack.enabled=true"])
     return prepare(cfg, Console(quiet=True))
 
 
@@ -255,7 +256,8 @@ def test_train_rewrites_the_report_on_rank_zero(prepared, tmp_path, monkeypatch,
     report = prepared / "report.html"
     report.write_text("stale", encoding="utf-8")
     args = ["train", "--config", str(ROOT / "configs/default.yaml"),
-            "--set", f"output.dir={prepared.parent}", "--set", f"train.output_dir={tmp_path}"]  # fmt: skip
+            "--set", f"output.dir={prepared.parent}", "--set", f"train.output_dir={tmp_path}",
+            "--set", "pack.enabled=true"]  # fmt: skip
     assert main(args) == 0
     html = report.read_text(encoding="utf-8")
     if rank == "0":

@@ -37,8 +37,9 @@ def training_plan(
 def describe(plan: dict[str, Any], cfg: RunConfig) -> str:
     """The plan as a few lines for the console."""
     t = cfg.train
+    rows = "packed rows" if cfg.pack.enabled else "rows (one sample each)"
     return (
-        f"effective batch {plan['effective_batch_rows']} packed rows = "
+        f"effective batch {plan['effective_batch_rows']} {rows} = "
         f"{t.per_device_train_batch_size} per device x {plan['world_size']} process(es) x "
         f"{t.gradient_accumulation_steps} accumulation\n"
         f"{plan['total_steps']} steps ({plan['epochs']:.2f} epochs, length set by "
