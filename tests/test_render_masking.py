@@ -254,28 +254,52 @@ def _mixed_long_dialogs() -> list[Dialog]:
 def test_drop_turns_splices_the_full_encoding_exactly(
     smol_tokenizer, template, max_length, splices, monkeypatch
 ):
-    """Cutting the dropped turns' tokens out of the full encoding gives the rows that rendering
-    and tokenizing each shortened dialog again gives, and both pass the audit. Gemma's and Llama
-    3's turn markers are no added tokens of SmolLM2's vocabulary, so those cuts re-tokenize."""
-    from pipeline.render.dialogs import DialogRenderer
+    """Cutting the dropped turns' tokens out of the full encoding, and dropping turns of a very
+    long dialog before tokenizing it (precut), give the rows that rendering and tokenizing each
+    shortened dialog again gives, and both pass the audit. Gemma's and Llama 3's turn markers
+    are no added tokens of SmolLM2's vocabulary, so most of their cuts re-tokenize."""
+    from pipeline.render import dialogs as D
 
-    dialogs = _mixed_long_dialogs()
-    spliced = []
-    real = DialogRenderer._cut_spliced
+    dialogs = _mixed_long_dialogs() + [long_dialog(30)]
+    spliced, precut = [], []
+    real_cut, real_pre = D.DialogRenderer._cut_spliced, D.DialogRenderer._precut
 
-    def spy(self, s, reason):
-        done = real(self, s, reason)
-        spliced.append(done)
-        return done
+    def spy_cut(self, s, reason):
+        spliced.append(real_cut(self, s, reason))
+        return spliced[-1]
 
-    monkeypatch.setattr(DialogRenderer, "_cut_spliced", spy)
+    def spy_pre(self, s, spans):
+        out = real_pre(self, s, spans)
+        precut.append(s.precut)
+        return out
+
+    monkeypatch.setattr(D.DialogRenderer, "_cut_spliced", spy_cut)
+    monkeypatch.setattr(D.DialogRenderer, "_precut", spy_pre)
     fast, stats, cfg = render(dialogs, smol_tokenizer, template=template, max_length=max_length)
-    monkeypatch.setattr(DialogRenderer, "_cut_spliced", lambda self, s, reason: False)
+    monkeypatch.setattr(D.DialogRenderer, "_cut_spliced", lambda self, s, reason: False)
+    monkeypatch.setattr(D.DialogRenderer, "_precut", lambda self, s, spans: spans)
     slow, slow_stats, _ = render(dialogs, smol_tokenizer, template=template, max_length=max_length)
     assert fast == slow and stats.rejected == slow_stats.rejected
+    assert stats.changed == slow_stats.changed
     assert stats.changed["truncation.dialogs_shortened"] >= 3
     assert audit(dialogs, fast, cfg, smol_tokenizer, None)["passed"] == len(fast)
-    assert any(spliced) == splices
+    if splices:
+        assert any(spliced)
+    assert any(precut)
+
+
+def test_a_precut_that_fits_at_once_is_tokenized_whole(smol_tokenizer, monkeypatch):
+    """A precut tail that already fits may have dropped more turns than needed: the dialog is then
+    tokenized whole and cut as usual, so the row keeps every turn that fits."""
+    from pipeline.render import dialogs as D
+
+    monkeypatch.setattr(D, "PRECUT_CHARS_PER_TOKEN", 1)  # a precut that surely over-cuts
+    d = long_dialog(6)
+    rows, stats, cfg = render([d], smol_tokenizer, template="chatml", max_length=250)
+    monkeypatch.setattr(D.DialogRenderer, "_precut", lambda self, s, spans: spans)
+    want, _, _ = render([d], smol_tokenizer, template="chatml", max_length=250)
+    assert rows == want and stats.kept == 1
+    assert audit([d], rows, cfg, smol_tokenizer)["passed"] == 1
 
 
 def test_separate_input_and_output_budgets(smol_tokenizer):

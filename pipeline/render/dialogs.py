@@ -31,10 +31,22 @@ from pipeline.render.templates import (
     template_literals,
     template_variables,
 )
-from pipeline.render.truncation import cut_messages, next_cut, over_budget, splice_point
+from pipeline.render.truncation import (
+    cut_messages,
+    next_cut,
+    over_budget,
+    splice_point,
+    split_system,
+    turn_starts,
+)
 from pipeline.stage import RejectSink, Report
 
 STAGE = "render"
+# drop_turns on a dialog whose rendering has more than this many characters per token of budget
+# drops its earliest turns before tokenizing, keeping a tail still over budget (no tokenizer
+# writes fewer characters per token than this on chat text; 4-5 for English): with ShareGPT at
+# max_length 512, most characters of long dialogs were tokenized only to be cut away
+PRECUT_CHARS_PER_TOKEN = 8
 
 
 @dataclass
@@ -51,6 +63,8 @@ class Sample:
     assistant_ranges: list[tuple[int, int]] = field(default_factory=list)
     trained_ranges: list[tuple[int, int]] = field(default_factory=list)
     encoding: Any = None  # the batch tokenizer's Encoding of `text` (kept for drop_turns cuts)
+    precut: bool = False  # turns dropped before the first tokenization (see `_precut`)
+    whole: bool = False  # a precut that fitted at once: tokenize the whole dialog instead
     error: tuple[str, str] | None = None  # (reject reason, detail)
     ready: bool = False  # rendered ahead (text and char_spans set, or error) by `start_batch`
 
@@ -140,6 +154,7 @@ class DialogRenderer:
                 self._render_escaped(sample)
                 return None
             sample.text, spans = self._text_and_spans(sample.messages)
+            spans = self._precut(sample, spans)
         except SpanError as e:
             sample.error = ("assistant_spans_not_found", str(e))
             return None
@@ -151,6 +166,39 @@ class DialogRenderer:
             return None
         sample.char_spans = spans
         return sample.text
+
+    def _precut(self, sample: Sample, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Under drop_turns, cut a long dialog (not yet tokenized, nothing dropped) at the latest
+        turn whose tail still has PRECUT_CHARS_PER_TOKEN x the budget in characters, so only that
+        tail is tokenized; its spans. The turns still to drop are then found as for any dialog over
+        budget, and one that fits at once is tokenized whole after all (it may need fewer cuts)."""
+        limit = PRECUT_CHARS_PER_TOKEN * self.max_length
+        if (
+            self.cfg.truncation != "drop_turns"
+            or sample.cut
+            or sample.whole
+            or len(sample.text) <= limit
+        ):
+            return spans
+        _, rest = split_system(sample.messages)
+        roles = [m["role"] for m in rest]
+        if len(spans) != roles.count("assistant"):
+            return spans
+        k = 0
+        for j in turn_starts(rest)[1:]:
+            answered = roles[:j].count("assistant")  # the tail starts after the last of these
+            if answered and len(sample.text) - spans[answered - 1][1] < limit:
+                break
+            k += 1
+        shorter = cut_messages(sample.messages, k) if k else None
+        if shorter is None:
+            return spans
+        try:
+            text, cut_spans = self._text_and_spans(shorter)
+        except (SpanError, UnescapableTokenError, jinja2.TemplateError, TypeError, ValueError):
+            return spans  # the whole dialog is rendered and judged as before
+        sample.messages, sample.text, sample.cut, sample.precut = shorter, text, k, True
+        return cut_spans
 
     def _render_escaped(self, sample: Sample) -> None:
         """The careful path for dialogs holding control-token text: render marked, encode by pieces."""
@@ -212,12 +260,12 @@ class DialogRenderer:
         rendered (Jinja only) and its ids cut out of the full encoding (`splice_point`). Returns
         False, leaving the sample as it was, where that does not hold (a template that rewrites
         earlier turns, a cut not at added tokens, no encoding); the caller then re-tokenizes."""
-        if s.encoding is None or s.cut:
+        if s.encoding is None:
             return False
         starts = self._added_token_starts(s)
         boundaries = sorted(starts)
         full = self.messages_for(s.dialog)
-        ids, messages, cut = s.input_ids, s.messages, 0
+        ids, messages, cut = s.input_ids, s.messages, s.cut
         n_tokens, assistant, trained = len(ids), s.assistant_ranges, s.trained_ranges
         while True:
             k = next_cut(messages, n_tokens, assistant, trained, self.cfg, self.max_length)
@@ -313,6 +361,16 @@ class DialogRenderer:
                 if s.error is not None:
                     continue
                 reason = over_budget(len(s.input_ids), s.n_trained, self.cfg, self.max_length)
+                if reason is None and s.precut:  # fewer turns might fit: tokenize it whole
+                    s.messages, s.cut, s.precut, s.whole = (
+                        self.messages_for(s.dialog),
+                        0,
+                        False,
+                        True,
+                    )
+                    s.encoding = None
+                    retry.append(s)
+                    continue
                 if reason is None:
                     if s.n_trained == 0:
                         s.error = ("no_trained_token", f"train_on={self.cfg.train_on}")
