@@ -147,3 +147,46 @@ def test_every_trl_text_template(name, smol_tokenizer):
     if not Path(TRL / f"{name}.jinja").is_file():
         pytest.skip("trl wheel missing: run scripts/fetch_real_data.sh")
     check_template(name, real_dialogs(25), smol_tokenizer)
+
+
+def check_drop_turns(name: str, dialogs: tuple[Dialog, ...], tok, monkeypatch) -> dict:
+    """drop_turns with its shortcuts (the full encoding spliced, long dialogs cut before
+    tokenizing) gives the rows of rendering and tokenizing every cut again, and they pass the
+    audit; returns the counts (some templates' own preamble leaves no dialog within 384 tokens)."""
+    cfg = RenderConfig(
+        template=str(TRL / f"{name}.jinja"),
+        max_length=384,
+        truncation="drop_turns",
+        audit_samples=-1,
+    )
+
+    def rows() -> tuple[list[dict], dict]:
+        report = Report()
+        out = list(render_dialogs(dialogs, cfg, tok, report, RejectSink(report)))
+        report.check_conservation()
+        stats = report.stage("render")
+        return out, {**stats.rejected, **stats.changed}
+
+    fast, fast_counts = rows()
+    with monkeypatch.context() as m:
+        m.setattr(DialogRenderer, "_cut_spliced", lambda self, s, reason: False)
+        m.setattr(DialogRenderer, "_precut", lambda self, s, spans: spans)
+        slow, slow_counts = rows()
+    assert fast == slow and fast_counts == slow_counts, name
+    result = audit(dialogs, fast, cfg, tok)
+    assert result["passed"] == result["checked"] == len(fast), result["failures"][:1]
+    return fast_counts
+
+
+@pytest.mark.parametrize("name", FAST)
+def test_drop_turns_shortcuts_on_real_dialogs(name, smol_tokenizer, monkeypatch):
+    counts = check_drop_turns(name, real_dialogs(6), smol_tokenizer, monkeypatch)
+    assert counts.get("truncation.dialogs_shortened", 0) > 0, counts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ALL)
+def test_drop_turns_shortcuts_every_trl_template(name, smol_tokenizer, monkeypatch):
+    if not Path(TRL / f"{name}.jinja").is_file():
+        pytest.skip("trl wheel missing: run scripts/fetch_real_data.sh")
+    check_drop_turns(name, real_dialogs(25), smol_tokenizer, monkeypatch)
