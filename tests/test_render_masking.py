@@ -270,7 +270,7 @@ def test_drop_turns_splices_the_full_encoding_exactly(
 
     def spy_pre(self, s, spans):
         out = real_pre(self, s, spans)
-        precut.append(s.precut)
+        precut.append(s)
         return out
 
     monkeypatch.setattr(D.DialogRenderer, "_cut_spliced", spy_cut)
@@ -285,7 +285,9 @@ def test_drop_turns_splices_the_full_encoding_exactly(
     assert audit(dialogs, fast, cfg, smol_tokenizer, None)["passed"] == len(fast)
     if splices:
         assert any(spliced)
-    assert any(precut)
+    assert any(s.cut for s in precut)
+    # a precut tail over budget is never tokenized whole again, however its cut is then found
+    assert not any(s.whole for s in precut)
 
 
 def test_a_precut_that_fits_at_once_is_tokenized_whole(smol_tokenizer, monkeypatch):

@@ -361,16 +361,13 @@ class DialogRenderer:
                 if s.error is not None:
                     continue
                 reason = over_budget(len(s.input_ids), s.n_trained, self.cfg, self.max_length)
-                if reason is None and s.precut:  # fewer turns might fit: tokenize it whole
-                    s.messages, s.cut, s.precut, s.whole = (
-                        self.messages_for(s.dialog),
-                        0,
-                        False,
-                        True,
-                    )
-                    s.encoding = None
-                    retry.append(s)
-                    continue
+                if s.precut:  # first tokenized after a precut
+                    s.precut = False
+                    if reason is None:  # fewer dropped turns might fit: tokenize it whole
+                        s.messages, s.cut, s.whole = self.messages_for(s.dialog), 0, True
+                        s.encoding = None
+                        retry.append(s)
+                        continue
                 if reason is None:
                     if s.n_trained == 0:
                         s.error = ("no_trained_token", f"train_on={self.cfg.train_on}")
