@@ -43,9 +43,10 @@ from pipeline.stage import RejectSink, Report
 
 STAGE = "render"
 # drop_turns on a dialog whose rendering has more than this many characters per token of budget
-# drops its earliest turns before tokenizing, keeping a tail still over budget (no tokenizer
-# writes fewer characters per token than this on chat text; 4-5 for English): with ShareGPT at
-# max_length 512, most characters of long dialogs were tokenized only to be cut away
+# drops its earliest turns before tokenizing, keeping a tail of at least that many characters,
+# still over budget unless its tokens average more characters than this (4-5 for English, fewer
+# for code and CJK; a tail that fits is re-tokenized whole): with ShareGPT at max_length 512, most
+# characters of long dialogs were tokenized only to be cut away
 PRECUT_CHARS_PER_TOKEN = 8
 
 
@@ -184,9 +185,10 @@ class DialogRenderer:
         roles = [m["role"] for m in rest]
         if len(spans) != roles.count("assistant"):
             return spans
-        k = 0
-        for j in turn_starts(rest)[1:]:
-            answered = roles[:j].count("assistant")  # the tail starts after the last of these
+        k = answered = 0  # answered: assistant turns before the tail (it starts after the last)
+        starts = turn_starts(rest)
+        for prev, j in zip(starts, starts[1:], strict=False):
+            answered += roles[prev:j].count("assistant")
             if answered and len(sample.text) - spans[answered - 1][1] < limit:
                 break
             k += 1
