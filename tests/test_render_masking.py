@@ -406,3 +406,13 @@ def test_render_file_writes_parquet_and_rejects(tmp_path):
     rejects = (tmp_path / "tokens.rejects.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(rejects) == 3
     assert stats.notes["audit"]["passed"] == 1
+
+
+def test_audit_pairs_each_trained_run_with_the_spans_it_holds(smol_tokenizer):
+    """Found by hypothesis: under `plain`, an empty answer's end marker and the next answer's
+    (" " + end marker) are trained by touching tokens, so two spans make one run of trained
+    tokens; the audit's decode check must not pair runs with spans by position."""
+    turns = [("user", ""), ("assistant", ""), ("user", ""), ("assistant", " ")]
+    d = dialog(*turns, ("user", ""), ("assistant", ""), id="h")
+    rows, _, cfg = render([d], smol_tokenizer, template="plain")
+    assert audit([d], rows, cfg, smol_tokenizer)["failures"] == []
