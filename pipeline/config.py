@@ -355,7 +355,10 @@ class ModelConfig(Strict):
         "smollm2-135m-instruct",
         description="a local HF folder, a .gguf file, the default alias, or a hub id",
     )
-    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = "sdpa"
+    attn_implementation: Literal["sdpa_varlen", "sdpa", "eager", "flash_attention_2"] = Field(
+        "sdpa_varlen",
+        description="sdpa_varlen: sdpa one packed sample at a time (trainers/attention.py)",
+    )
     dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
 
 

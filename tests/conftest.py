@@ -23,6 +23,9 @@ def make_tiny_model(vocab_size: int, attn_implementation: str = "sdpa", seed: in
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from trainers.attention import register
+
+    register()  # sdpa_varlen
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=vocab_size,
@@ -40,7 +43,7 @@ def make_tiny_model(vocab_size: int, attn_implementation: str = "sdpa", seed: in
 
 @pytest.fixture(scope="session")
 def tiny_model_factory():
-    """`make_tiny_model` as a fixture, for tests that need several (e.g. sdpa and eager)."""
+    """`make_tiny_model` as a fixture, for tests that need several (e.g. sdpa, sdpa_varlen and eager)."""
     return make_tiny_model
 
 

@@ -21,10 +21,19 @@ PLAIN = {"input_ids": [30, 31, 32], "labels": [30, 31, 32]}
 
 def test_padding_free_concatenates_and_masks_every_start():
     batch = PaddingFreeCollator()([PACKED, PLAIN])
-    assert set(batch) == {"input_ids", "labels", "position_ids"}
+    assert set(batch) == {"input_ids", "labels", "position_ids", "cu_seq_lens_q", "cu_seq_lens_k"}
     assert batch["input_ids"].tolist() == [[10, 11, 12, 20, 21, 30, 31, 32]]
     assert batch["position_ids"].tolist() == [[0, 1, 2, 0, 1, 0, 1, 2]]
     assert batch["labels"].tolist() == [[IGNORE, 11, 12, IGNORE, 21, IGNORE, 31, 32]]
+    assert batch["cu_seq_lens_q"].tolist() == batch["cu_seq_lens_k"].tolist() == [0, 3, 5, 8]
+
+
+def test_padding_free_bounds_split_rows_even_where_positions_run_on():
+    """A row boundary is a sample boundary even if the next row's positions happened to continue."""
+    odd = {"input_ids": [40, 41], "labels": [40, 41], "position_ids": [3, 4]}
+    batch = PaddingFreeCollator()([PLAIN, odd])
+    assert batch["cu_seq_lens_q"].tolist() == [0, 3, 5]
+    assert batch["labels"].tolist() == [[IGNORE, 31, 32, IGNORE, 41]]
 
 
 def test_padding_free_keeps_continuous_positions_of_unreset_blocks():
@@ -33,6 +42,7 @@ def test_padding_free_keeps_continuous_positions_of_unreset_blocks():
     batch = PaddingFreeCollator()(blocks)
     assert batch["position_ids"].tolist() == [[0, 1, 2, 3, 0, 1]]
     assert batch["labels"].tolist() == [[IGNORE, 2, 3, 4, IGNORE, 6]]
+    assert batch["cu_seq_lens_q"].tolist() == [0, 4, 6]
 
 
 def test_padded_unpacks_samples_and_pads_right():

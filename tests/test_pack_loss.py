@@ -3,7 +3,8 @@
 Rows are built here from real SmolLM2 chat renders (apply_chat_template) with a prefix-render mask, so
 the test does not depend on the render package. Losses are summed from the logits (shift by one) so
 sums compare exactly; the model gets position_ids and NO attention_mask, use_cache=False, which is
-when transformers builds the block-diagonal mask from position_ids.
+when transformers builds the block-diagonal mask from position_ids (sdpa, eager), and the samples'
+bounds as the padding-free collator hands them out, which sdpa_varlen attends within.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.pack import pack_pretrain, pack_sft
+from trainers.collators import sample_bounds
 
 IGNORE = -100
-ATTN = ["sdpa", "eager"]
+ATTN = ["sdpa", "sdpa_varlen", "eager"]
 MAX_LEN = 200
 
 DIALOGS = [
@@ -102,6 +104,9 @@ def token_losses(model, input_ids, labels, position_ids=None, attention_mask=Non
     kwargs = {"use_cache": False}
     if position_ids is not None:
         kwargs["position_ids"] = torch.tensor(position_ids).reshape(ids.shape)
+        if ids.shape[0] == 1:  # the bounds the padding-free collator hands out (sdpa_varlen's)
+            bounds = torch.tensor(sample_bounds(kwargs["position_ids"][0].tolist()))
+            kwargs["cu_seq_lens_q"] = kwargs["cu_seq_lens_k"] = bounds
     if attention_mask is not None:
         kwargs["attention_mask"] = torch.tensor(attention_mask).reshape(ids.shape)
     with torch.no_grad():
@@ -195,7 +200,7 @@ def test_padding_free_batch_loss_equals_sum_of_samples(model, rows):
     packed = pack_sft(rows, MAX_LEN)
     plain = [{k: r[k] for k in ("input_ids", "labels")} for r in rows[:2]]
     batch = PaddingFreeCollator()(packed + plain)
-    assert set(batch) == {"input_ids", "labels", "position_ids"}
+    assert set(batch) == {"input_ids", "labels", "position_ids", "cu_seq_lens_q", "cu_seq_lens_k"}
     by_id = {r["id"]: r for r in rows}
     order = [by_id[i] for p in packed for i in p["ids"]] + rows[:2]
     got = token_losses(
@@ -239,3 +244,30 @@ def test_pretrain_blocks_reset_positions_match_documents(model, smol_tokenizer):
     (plain,) = list(pack_pretrain(docs, total, reset_position_ids=False))
     assert plain["position_ids"] == list(range(total))
     assert plain["labels"] == plain["input_ids"]
+
+
+def test_sdpa_varlen_attends_one_sample_at_a_time(
+    rows, smol_tokenizer, tiny_model_factory, monkeypatch
+):
+    """The per-sample path is the one taken for a padding-free row (not the masked fallback):
+    one causal sdpa call per sample and layer, each over that sample's tokens alone."""
+    import torch
+    from transformers.integrations import sdpa_attention
+
+    from trainers.collators import PaddingFreeCollator
+
+    model = tiny_model_factory(len(smol_tokenizer), attn_implementation="sdpa_varlen")
+    batch = PaddingFreeCollator()(pack_sft(rows, MAX_LEN)[:2])
+    spans = batch["cu_seq_lens_q"].diff().tolist()
+    assert len(spans) > 2
+    calls: list[tuple[int, bool]] = []
+    real = sdpa_attention.sdpa_attention_forward
+
+    def spy(module, query, key, value, attention_mask, **kwargs):
+        calls.append((query.shape[2], attention_mask is None))
+        return real(module, query, key, value, attention_mask, **kwargs)
+
+    monkeypatch.setattr(sdpa_attention, "sdpa_attention_forward", spy)
+    with torch.no_grad():
+        model(**{k: v for k, v in batch.items() if k != "labels"}, use_cache=False)
+    assert calls == [(n, True) for _ in range(model.config.num_hidden_layers) for n in spans]

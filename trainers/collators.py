@@ -2,7 +2,8 @@
 
 `PaddingFreeCollator` concatenates a whole batch into one row with position_ids restarting at every
 sample and no attention_mask, so transformers builds a block-diagonal mask (sdpa, eager, flash) and
-no slot is spent on padding. `PaddedCollator` is the classic layout for comparison: each sample in
+no slot is spent on padding. It also hands out the samples' bounds as `cu_seq_lens_q/k`, the
+flash-attn varlen contract, which `sdpa_varlen` (trainers/attention.py) uses to attend per sample. `PaddedCollator` is the classic layout for comparison: each sample in
 its own right-padded row with an attention_mask; packed rows are split back into their samples
 first, because a padded row with an attention_mask would make the model ignore position_ids and
 let packed samples attend to each other.
@@ -30,6 +31,13 @@ def _lengths(row: dict[str, Any]) -> list[int]:
     return lengths
 
 
+def sample_bounds(positions: Sequence[int]) -> list[int]:
+    """Offsets where samples start in a padding-free row, plus its length: a sample starts wherever
+    positions do not continue by +1 (the rule transformers uses to build the packed mask)."""
+    starts = [i for i, p in enumerate(positions) if i == 0 or p != positions[i - 1] + 1]
+    return [*starts, len(positions)]
+
+
 def _positions(row: dict[str, Any]) -> list[int]:
     """The row's position_ids, else positions restarting at each of its samples."""
     if row.get("position_ids") is not None:
@@ -39,7 +47,8 @@ def _positions(row: dict[str, Any]) -> list[int]:
 
 @dataclass
 class PaddingFreeCollator:
-    """A batch as one concatenated row: input_ids, labels, position_ids of shape (1, total)."""
+    """A batch as one concatenated row: input_ids, labels, position_ids of shape (1, total), and
+    the offsets where its samples start and end (cu_seq_lens_q/k, shape (samples + 1,))."""
 
     def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, Any]:
         import torch
@@ -47,22 +56,25 @@ class PaddingFreeCollator:
         input_ids: list[int] = []
         labels: list[int] = []
         positions: list[int] = []
+        bounds = [0]
         for row in features:
             _lengths(row)
             pos = _positions(row)
             lab = list(row["labels"])
-            # A sample starts wherever positions do not continue by +1: the same rule transformers
-            # uses to build the mask. Its first label would be predicted from the previous sample.
-            for i, p in enumerate(pos):
-                if i == 0 or p != pos[i - 1] + 1:
-                    lab[i] = IGNORE
+            starts = sample_bounds(pos)
+            for i in starts[:-1]:  # the first label would be predicted from the previous sample
+                lab[i] = IGNORE
+            bounds.extend(len(input_ids) + i for i in starts[1:])
             input_ids.extend(row["input_ids"])
             labels.extend(lab)
             positions.extend(pos)
+        cu_seq_lens = torch.tensor(bounds, dtype=torch.int32)
         return {
             "input_ids": torch.tensor([input_ids], dtype=torch.long),
             "labels": torch.tensor([labels], dtype=torch.long),
             "position_ids": torch.tensor([positions], dtype=torch.long),
+            "cu_seq_lens_q": cu_seq_lens,
+            "cu_seq_lens_k": cu_seq_lens,
         }
 
 

@@ -26,7 +26,10 @@ def merge(cfg: RunConfig, out_dir: Path | None = None) -> Path:
     base = load_model(
         cfg.model.name_or_path,
         dtype=cfg.model.dtype,
-        attn_implementation=cfg.model.attn_implementation,
+        # sdpa_varlen exists only inside rawtune; the merged model is for any runtime
+        attn_implementation="sdpa"
+        if cfg.model.attn_implementation == "sdpa_varlen"
+        else cfg.model.attn_implementation,
     )
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     merged.config.use_cache = True  # training turned it off; inference wants it

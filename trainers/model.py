@@ -57,7 +57,9 @@ def lora_config(cfg: RunConfig) -> Any:
 def load_base(cfg: RunConfig) -> Any:
     """The base model; in 4-bit NF4 with double quantization and prepared for k-bit training for QLoRA."""
     from pipeline.models import load_model
+    from trainers.attention import register
 
+    register()  # the default attn_implementation, sdpa_varlen
     if cfg.lora.quantize is None:
         return load_model(
             cfg.model.name_or_path,
