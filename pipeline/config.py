@@ -394,6 +394,9 @@ class TrainConfig(Strict):
     neftune_noise_alpha: float | None = Field(
         None, gt=0, description="NEFTune: uniform noise on the input embeddings while training"
     )
+    loraplus_lr_ratio: float | None = Field(
+        None, gt=0, description="LoRA+: the B matrices learn this many times faster than A"
+    )
     logging_steps: int = Field(1, gt=0)
     eval_steps: int | None = Field(None, gt=0, description="default: evaluate at the end only")
     save_steps: int | None = Field(None, gt=0)

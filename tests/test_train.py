@@ -404,3 +404,27 @@ def test_neftune_noise_reaches_the_trainer(sample_processed, tiny_model_dir, tmp
     assert training_arguments(cfg, cfg.run_dir, has_eval=False).neftune_noise_alpha == 5
     plain = tiny_config(sample_processed, tiny_model_dir, tmp_path)
     assert training_arguments(plain, plain.run_dir, has_eval=False).neftune_noise_alpha is None
+
+
+def test_loraplus_gives_the_b_matrices_their_own_rate(sample_processed, tiny_model_dir, tmp_path):
+    """`train.loraplus_lr_ratio`: the Trainer's optimizer is LoRA+'s, B at ratio x the rate of A."""
+    from trainers.collators import PaddingFreeCollator
+    from trainers.lora_sft import _recipe_trainer, training_arguments
+    from trainers.model import build_model
+
+    cfg = tiny_config(sample_processed, tiny_model_dir, tmp_path, "train.loraplus_lr_ratio=16")
+    model = build_model(cfg)
+    args = training_arguments(cfg, cfg.run_dir, has_eval=False)
+    rate = {}
+    for ratio in (None, 16.0):
+        trainer = _recipe_trainer(None, PaddingFreeCollator(), 1, ratio)(model=model, args=args)
+        optimizer = trainer.create_optimizer()
+        owner = {id(p): n for n, p in model.named_parameters()}
+        rate[ratio] = {
+            owner[id(p)].split(".lora_")[1][0]: g["lr"]
+            for g in optimizer.param_groups
+            for p in g["params"]
+            if ".lora_" in owner[id(p)]
+        }
+    assert rate[None] == {"A": cfg.train.learning_rate, "B": cfg.train.learning_rate}
+    assert rate[16.0] == {"A": cfg.train.learning_rate, "B": 16 * cfg.train.learning_rate}

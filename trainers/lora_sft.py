@@ -25,9 +25,12 @@ from pipeline.config import RunConfig
 from pipeline.errors import UserError
 
 
-def _recipe_trainer(rows_for_eval: Any, collator: Any, eval_batch: int) -> type:
-    """A Trainer whose evaluate() is the token-weighted padding-free loss (and perplexity) and whose
-    training loss computes logits only where a supervised token is predicted."""
+def _recipe_trainer(
+    rows_for_eval: Any, collator: Any, eval_batch: int, loraplus_lr_ratio: float | None = None
+) -> type:
+    """A Trainer whose evaluate() is the token-weighted padding-free loss (and perplexity), whose
+    training loss computes logits only where a supervised token is predicted, and whose optimizer
+    is LoRA+'s when `loraplus_lr_ratio` is set."""
     import torch.nn.functional as F
     from transformers import Trainer
 
@@ -52,6 +55,22 @@ def _recipe_trainer(rows_for_eval: Any, collator: Any, eval_batch: int) -> type:
             if self.args.average_tokens_across_devices:  # num_items counts every process's tokens
                 loss = loss * self.accelerator.num_processes
             return loss / num_items_in_batch
+
+        def create_optimizer(self, *args: Any, **kwargs: Any) -> Any:
+            """AdamW, or LoRA+'s (B matrices at `loraplus_lr_ratio` times the rate) when set."""
+            if loraplus_lr_ratio is None or self.optimizer is not None:
+                return super().create_optimizer(*args, **kwargs)
+            import torch
+            from peft.optimizers import create_loraplus_optimizer
+
+            self.optimizer = create_loraplus_optimizer(
+                self.model,
+                torch.optim.AdamW,
+                lr=self.args.learning_rate,
+                loraplus_lr_ratio=loraplus_lr_ratio,
+                weight_decay=self.args.weight_decay,
+            )
+            return self.optimizer
 
         def evaluate(self, *args: Any, metric_key_prefix: str = "eval", **kwargs: Any) -> dict:
             started = time.perf_counter()
@@ -191,7 +210,9 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping))
     counter = CountingCollator(collator)
-    trainer = _recipe_trainer(validation, collator, args.per_device_eval_batch_size)(
+    trainer = _recipe_trainer(
+        validation, collator, args.per_device_eval_batch_size, cfg.train.loraplus_lr_ratio
+    )(
         model=model,
         args=args,
         train_dataset=splits["train"],
