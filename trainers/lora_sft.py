@@ -271,7 +271,7 @@ def train(cfg: RunConfig, console: Console | None = None, resume: bool = False) 
     }
     if has_eval:
         metrics["eval"]["ratio"] = evals["final"]["loss"] / evals["base"]["loss"]
-        metrics.update(_after_training(cfg, model, tokenizer, validation, run_dir, console))
+        metrics.update(_after_training(cfg, model, tokenizer, validation, run_dir, manifest))
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
     plot_curve(
         history,
@@ -315,7 +315,12 @@ def _final_eval(trainer: Any, validation: Any, collator: Any) -> dict[str, float
 
 
 def _after_training(
-    cfg: RunConfig, model: Any, tokenizer: Any, validation: Any, run_dir: Path, console: Console
+    cfg: RunConfig,
+    model: Any,
+    tokenizer: Any,
+    validation: Any,
+    run_dir: Path,
+    manifest: dict[str, Any],
 ) -> dict[str, Any]:
     """generations.jsonl (base vs adapter) and task metrics for sources with an answer_format."""
     from trainers.generate import prompts, side_by_side, write_jsonl
@@ -329,10 +334,10 @@ def _after_training(
         validation,
         cfg.train.generations,
         cfg.train.max_new_tokens,
-        source_names(cfg, wanted),
+        source_names(cfg.processed_dir, manifest, wanted),
     )
     write_jsonl(run_dir / "generations.jsonl", generations)
-    return {"task": task_metrics(cfg, model, tokenizer, list(validation))}
+    return {"task": task_metrics(cfg, model, tokenizer, list(validation), manifest)}
 
 
 def _summary(

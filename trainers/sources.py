@@ -1,31 +1,24 @@
-"""Which source a validation sample came from: shards keep dialog ids, the extract stage knows sources.
-
-Packed shard rows carry each sample's dialog id but not its source name, so the names are found by
-re-reading the configured sources (extract only, no clean or render) until every wanted id is seen.
-"""
+"""Which source a validation sample came from. Shard rows keep only each sample's id; `prepare`
+writes every sample's id and source name to the provenance sidecar beside the shards, so the trainer
+reads that instead of extracting the sources again (minutes on a large corpus, for a label)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from pipeline.config import RunConfig, Source
 
-
-def source_names(
-    cfg: RunConfig, ids: set[str], sources: Sequence[Source] | None = None
-) -> dict[str, str]:
-    """dialog id -> source name for the wanted `ids` (reading `sources`, default all; stops early)."""
-    from pipeline.extract import extract
-    from pipeline.stage import RejectSink, Report
+def source_names(processed_dir: Path, manifest: dict[str, Any], ids: set[str]) -> dict[str, str]:
+    """dialog id -> source name for the wanted `ids`, from the provenance sidecar (stops once every
+    id is found; a folder prepared before the sidecar existed gives none)."""
+    from pipeline.inspect.tokens import read_provenance
 
     found: dict[str, str] = {}
     if not ids:
         return found
-    report = Report()
-    with RejectSink(report) as sink:
-        for record in extract(sources if sources is not None else cfg.sources, report, sink):
-            if record.id in ids:
-                found[record.id] = record.source_name
-                if len(found) == len(ids):
-                    break
+    for entry in read_provenance(processed_dir, manifest):
+        if entry["id"] in ids:
+            found[entry["id"]] = entry["source_name"]
+            if len(found) == len(ids):
+                break
     return found

@@ -12,7 +12,12 @@ from trainers.generate import greedy, prompts
 
 
 def task_metrics(
-    cfg: RunConfig, model: Any, tokenizer: Any, rows: list[dict[str, Any]], limit: int = 200
+    cfg: RunConfig,
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    limit: int = 200,
 ) -> dict[str, Any]:
     """{source: {"n", "base": {"valid", "exact"}, "adapter": {...}}} over at most `limit` prompts."""
     from pipeline.clean.formats import check_answer
@@ -25,7 +30,7 @@ def task_metrics(
         return {}
     formats = {source_name(s): s.answer_format for s in checked}
     ids = {s.id for s in samples(rows)}
-    origin = source_names(cfg, ids, checked)
+    origin = source_names(cfg.processed_dir, manifest, ids)
     counts: dict[str, dict[str, Any]] = {}
     for sample, prompt_ids, answer_ids in prompts(rows):
         name = origin.get(sample.id)
