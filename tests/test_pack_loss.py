@@ -271,3 +271,26 @@ def test_sdpa_varlen_attends_one_sample_at_a_time(
     with torch.no_grad():
         model(**{k: v for k, v in batch.items() if k != "labels"}, use_cache=False)
     assert calls == [(n, True) for _ in range(model.config.num_hidden_layers) for n in spans]
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_sdpa_varlen_gradients_equal_sdpa(rows, smol_tokenizer, tiny_model_factory, checkpointing):
+    """Training sees the same loss and gradients from sdpa_varlen as from sdpa's block-diagonal
+    mask on a padding-free batch, with gradient checkpointing too (it replays the kwargs)."""
+    import torch
+
+    from trainers.collators import PaddingFreeCollator
+
+    batch = PaddingFreeCollator()(pack_sft(rows, MAX_LEN)[:2])
+    grads = {}
+    for impl in ("sdpa", "sdpa_varlen"):
+        model = tiny_model_factory(len(smol_tokenizer), attn_implementation=impl).train()
+        if checkpointing:
+            model.gradient_checkpointing_enable()
+        loss = model(**batch, use_cache=False).loss
+        loss.backward()
+        grads[impl] = (loss.detach(), {n: p.grad for n, p in model.named_parameters()})
+    (want, want_grads), (got, got_grads) = grads["sdpa"], grads["sdpa_varlen"]
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    for name, grad in want_grads.items():
+        torch.testing.assert_close(got_grads[name], grad, rtol=1e-4, atol=1e-6)
