@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.records import Dialog, Document, Reject
 
@@ -203,15 +203,15 @@ def read_records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | 
 
 
 def _records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Document]:
-    from pydantic import ValidationError
-
     from pipeline.extract.jsonfile import iter_items
     from pipeline.records import record_from_dict
 
     stats = sink.report.stage(stage)
-    for item in iter_items(path):
-        where = f"{path}:{item.where}"
+    for item in iter_items(path, fast=_fast_record):
         obj = item.value
+        if isinstance(obj, (Dialog, Document)):
+            yield obj
+            continue
         reason, detail = item.reason, item.detail
         if reason is None and not isinstance(obj, dict):
             reason, detail = "not_an_object", f"expected a JSON object, got {type(obj).__name__}"
@@ -230,11 +230,22 @@ def _records(path: Path, stage: str, sink: RejectSink) -> Iterator[Dialog | Docu
                 id=own_id if isinstance(own_id, str) else f"line {item.line}",
                 stage=stage,
                 reason=reason,
-                source=where,
+                source=f"{path}:{item.where}",
                 record=obj if isinstance(obj, dict) else None,
                 detail=detail,
             )
         )
+
+
+def _fast_record(line: bytes) -> Dialog | Document | None:
+    """One records-JSONL line parsed and validated by pydantic's own JSON parser, about twice as
+    fast as json.loads then validation; None for anything it refuses (bad JSON, a lone surrogate
+    escape, an invalid record, a Document carrying `messages`), which `_records` then reads the
+    careful way and keeps or rejects with that reader's reason, so results never depend on it."""
+    try:
+        return (Dialog if b'"messages"' in line else Document).model_validate_json(line)
+    except ValidationError:
+        return None
 
 
 def write_jsonl(path: Path, items: Iterable[BaseModel]) -> int:

@@ -121,3 +121,44 @@ def test_inspect_lists_the_bad_lines(corpus, capsys):
     text = " ".join(out.out.split())
     assert "2 records, 11 lines that are not records" in text
     assert "corpus.jsonl:line 7" in text  # the 50 MB line, named by its number
+
+
+def test_fast_record_parse_changes_nothing(tmp_path, monkeypatch):
+    """read_records parses most lines with pydantic's JSON parser and leaves the rest to the careful
+    reader: on the bad corpus plus lines where the two parsers could disagree, the records and
+    rejects are exactly those of the careful reader alone."""
+    from pipeline import stage
+    from pipeline.stage import RejectSink, Report, read_records
+
+    doc = {"id": "d", "source": "s", "text": "plain"}
+    tricky = [
+        b"\xef\xbb\xbf" + json.dumps({**doc, "id": "bom-mid"}).encode(),  # BOM inside the file
+        b'{"id": "esc", "source": "s", "\\u006dessages": [{"role": "user", "content": "x"}]}',
+        b'{"id": "dup", "id": "dup2", "source": "s", "text": "last key wins"}',
+        json.dumps({**doc, "id": "trail"}).encode() + b" trailing",
+        b'{"id": "nan", "source": "s", "text": "t", "meta": {"score": NaN}}',
+        json.dumps({**doc, "id": "legacy", "meta": {"source_name": "old"}}).encode(),
+        json.dumps({**doc, "id": "both", "messages": []}).encode(),  # both shapes' keys
+        json.dumps({**doc, "id": "pair", "text": "emoji \ud83d\ude00"}).encode(),
+        b'{"id": "ws", "source": "s", "text": "t"}   \r',
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join([*corpus_lines()[:-1], *tricky, corpus_lines()[-1]]))
+
+    def read() -> tuple[list[str], str, dict]:
+        report = Report()
+        rejects = tmp_path / "rejects.jsonl"
+        with RejectSink(report, rejects) as sink:
+            records = [r.model_dump_json() for r in read_records(path, "clean", sink)]
+        return records, rejects.read_text(encoding="utf-8"), report.stage("clean").model_dump()
+
+    taken = []
+    real = stage._fast_record
+    monkeypatch.setattr(stage, "_fast_record", lambda line: taken.append(real(line)) or taken[-1])
+    fast = read()
+    assert sum(r is not None for r in taken) >= 6  # the fast parse did read most good lines
+    monkeypatch.setattr(stage, "_fast_record", lambda line: None)
+    careful = read()
+    assert fast == careful  # (as JSON: NaN is not equal to itself)
+    kept = {json.loads(r)["id"] for r in fast[0]}
+    assert kept == {"good-1", "good-2", "esc", "dup2", "nan", "legacy", "pair", "ws"}
