@@ -72,12 +72,12 @@ def near_worker(records: Path) -> None:
     """Child process: NearDedup alone over the records; prints in-process seconds and removals."""
     from pipeline.clean.dedup import NearDedup
     from pipeline.config import DedupConfig
-    from pipeline.records import record_from_dict
-    from pipeline.stage import RejectSink, Report, read_jsonl
+    from pipeline.stage import RejectSink, Report, read_records
     from pipeline.steps import Context
 
-    dialogs = [record_from_dict(obj) for obj in read_jsonl(records)]
     report = Report()
+    with RejectSink(report) as sink:  # rawtune's own records reader, as `rawtune clean` reads
+        dialogs = list(read_records(records, "clean", sink))
     t0 = time.perf_counter()
     with RejectSink(report) as sink:
         cfg = DedupConfig(num_perm=BANDS * ROWS, bands=BANDS, rows=ROWS, word_ngram=5)
