@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from harness import QUICK  # noqa: E402
+from harness import QUICK, results_path  # noqa: E402
 from mixed_corpus import build, sharegpt_dialogs  # noqa: E402
 
 RAWTUNE = Path(sys.executable).with_name("rawtune")
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument(
         "--dialogs", type=int, default=2_000 if QUICK else 20_000, help="the large corpus"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/bench_scale.json")
+    parser.add_argument("--out", type=Path, default=results_path("bench_scale"))
     args = parser.parse_args()
 
     dialogs = sharegpt_dialogs(args.dialogs)

@@ -116,8 +116,14 @@ def repeat(n: int, runs: dict[str, Callable[[], dict[str, Any]]]) -> dict[str, l
     return out
 
 
+def results_path(name: str) -> Path:
+    """benchmarks/results/<name>.json, or <name>.quick.json in quick mode: a quick run (as `make
+    bench` does for bench_train and bench_scale) never replaces a full-size figure."""
+    return RESULTS / f"{name}{'.quick' if QUICK else ''}.json"
+
+
 def save(name: str, result: dict[str, Any]) -> Path:
-    """benchmarks/results/<name>.json, with the load, the mode and the time of the run."""
+    """`results_path(name)`, with the load, the mode and the time of the run."""
     result = {
         "benchmark": name,
         "quick": QUICK,
@@ -130,7 +136,7 @@ def save(name: str, result: dict[str, Any]) -> Path:
         **result,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    path = results_path(name)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return path
 

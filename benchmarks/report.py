@@ -146,6 +146,14 @@ def run_note(result: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def results_files() -> dict[str, Path]:
+    """Each benchmark's results file: its full-size run if there is one, else its quick run."""
+    found: dict[str, Path] = {}
+    for path in sorted(RESULTS.glob("*.json"), key=lambda p: p.name.endswith(".quick.json")):
+        found.setdefault(path.name.removesuffix(".json").removesuffix(".quick"), path)
+    return found
+
+
 def table(only: set[str] | None = None, old: str = "") -> str:
     """The table from every results file; with `only`, just those benchmarks' rows and notes are
     rebuilt and the other rows are kept from `old` (the current table), so a branch that ran one
@@ -161,17 +169,17 @@ def table(only: set[str] | None = None, old: str = "") -> str:
                 rows.setdefault(name[1], []).append(line)
             else:
                 notes[name[2]] = line
-    for path in sorted(RESULTS.glob("*.json")):
-        if only is not None and path.stem not in only:
+    for name, path in results_files().items():
+        if only is not None and name not in only:
             continue
         result = json.loads(path.read_text(encoding="utf-8"))
-        build = BUILDERS.get(path.stem)
-        note = f"- `{path.stem}`: {run_note(result)}"
+        build = BUILDERS.get(name)
+        note = f"- `{name}`: {run_note(result)}"
         if build is None:
-            notes[path.stem] = f"{note}; see `benchmarks/results/{path.name}`"
+            notes[name] = f"{note}; see `benchmarks/results/{path.name}`"
             continue
-        rows[path.stem] = ["| " + " | ".join(row) + " |" for row in build(result)]
-        notes[path.stem] = note
+        rows[name] = ["| " + " | ".join(row) + " |" for row in build(result)]
+        notes[name] = note
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     lines += [line for name in sorted(rows) for line in rows[name]]
     return "\n".join(lines + ["", "Runs:", *(notes[name] for name in sorted(notes))])
