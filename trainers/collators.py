@@ -3,8 +3,9 @@
 `PaddingFreeCollator` concatenates a whole batch into one row with position_ids restarting at every
 sample and no attention_mask, so transformers builds a block-diagonal mask (sdpa, eager, flash) and
 no slot is spent on padding. It also hands out the samples' bounds as `cu_seq_lens_q/k`, the
-flash-attn varlen contract, which `sdpa_varlen` (trainers/attention.py) uses to attend per sample. `PaddedCollator` is the classic layout for comparison: each sample in
-its own right-padded row with an attention_mask; packed rows are split back into their samples
+flash-attn varlen contract, which `sdpa_varlen` (trainers/attention.py) uses to attend per sample.
+`PaddedCollator` is the classic layout for comparison: each sample in its own right-padded row
+with an attention_mask; packed rows are split back into their samples
 first, because a padded row with an attention_mask would make the model ignore position_ids and
 let packed samples attend to each other.
 """

@@ -323,21 +323,18 @@ def _after_training(
     manifest: dict[str, Any],
 ) -> dict[str, Any]:
     """generations.jsonl (base vs adapter) and task metrics for sources with an answer_format."""
-    from trainers.generate import prompts, side_by_side, write_jsonl
+    from trainers.data import samples
+    from trainers.generate import side_by_side, write_jsonl
     from trainers.sources import source_names
     from trainers.task_metrics import task_metrics
 
-    wanted = {s.id for s, _, _ in prompts(validation, cfg.train.generations)}
+    rows = list(validation)
+    origin = source_names(cfg.processed_dir, manifest, {s.id for s in samples(rows)})
     generations = side_by_side(
-        model,
-        tokenizer,
-        validation,
-        cfg.train.generations,
-        cfg.train.max_new_tokens,
-        source_names(cfg.processed_dir, manifest, wanted),
+        model, tokenizer, rows, cfg.train.generations, cfg.train.max_new_tokens, origin
     )
     write_jsonl(run_dir / "generations.jsonl", generations)
-    return {"task": task_metrics(cfg, model, tokenizer, list(validation), manifest)}
+    return {"task": task_metrics(cfg, model, tokenizer, rows, origin)}
 
 
 def _summary(

@@ -26,11 +26,7 @@ def merge(cfg: RunConfig, out_dir: Path | None = None) -> Path:
     base = load_model(
         cfg.model.name_or_path,
         dtype=cfg.model.dtype,
-        # sdpa_varlen exists only inside rawtune; the merged model is for any runtime
-        attn_implementation="sdpa"
-        if cfg.model.attn_implementation == "sdpa_varlen"
-        else cfg.model.attn_implementation,
-    )
+    )  # no forward pass runs here, and the attention choice is not saved: plain sdpa serves
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     merged.config.use_cache = True  # training turned it off; inference wants it
     merged.save_pretrained(str(out_dir))

@@ -16,21 +16,18 @@ def task_metrics(
     model: Any,
     tokenizer: Any,
     rows: list[dict[str, Any]],
-    manifest: dict[str, Any],
+    origin: dict[str, str],
     limit: int = 200,
 ) -> dict[str, Any]:
-    """{source: {"n", "base": {"valid", "exact"}, "adapter": {...}}} over at most `limit` prompts."""
+    """{source: {"n", "base": {"valid", "exact"}, "adapter": {...}}} over at most `limit` prompts;
+    `origin` maps each sample id to its source name."""
     from pipeline.clean.formats import check_answer
     from pipeline.extract import source_name
-    from trainers.data import samples
-    from trainers.sources import source_names
 
     checked = [s for s in cfg.sources if s.answer_format is not None]
     if not checked:
         return {}
     formats = {source_name(s): s.answer_format for s in checked}
-    ids = {s.id for s in samples(rows)}
-    origin = source_names(cfg.processed_dir, manifest, ids)
     counts: dict[str, dict[str, Any]] = {}
     for sample, prompt_ids, answer_ids in prompts(rows):
         name = origin.get(sample.id)
