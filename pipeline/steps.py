@@ -20,6 +20,7 @@ from pipeline.records import Dialog, Document
 from pipeline.stage import RejectSink, Report, StageStats
 
 R = TypeVar("R", Dialog, Document)
+KEY_BATCH = 256  # records per `GlobalStep.keys` call: enough to amortize numpy's per-call cost
 
 # (keep, reason) or (keep, reason, detail); a bare bool uses the filter's name as the reason
 FilterResult = bool | tuple[bool, str] | tuple[bool, str, str | None]
@@ -81,7 +82,12 @@ class GlobalStep(Step):
 
     def key(self, record: Dialog | Document) -> Any:
         """What `decide` needs of one record (a hash, a signature), small and picklable."""
-        raise NotImplementedError
+        return self.keys([record])[0]
+
+    def keys(self, records: Sequence[Dialog | Document]) -> list[Any]:
+        """`key` of each record; a step whose keys are cheaper computed together overrides this
+        (callers pass up to `KEY_BATCH` records at a time). Subclasses override one of the two."""
+        return [self.key(r) for r in records]
 
     def decide(
         self,
@@ -96,7 +102,8 @@ class GlobalStep(Step):
 
     def __call__(self, items: Iterable[Dialog | Document], ctx: Context) -> Iterator[Any]:
         records = list(items)  # one process: the records are at hand, no spill needed
-        keys = [self.key(r) for r in records]
+        keys = [k for at in range(0, len(records), KEY_BATCH)
+                for k in self.keys(records[at : at + KEY_BATCH])]  # fmt: skip
         drops = self.decide(
             keys,
             [r.id for r in records],

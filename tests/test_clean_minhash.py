@@ -100,6 +100,35 @@ def test_real_chinese_texts_mirror_their_string_shingles():
         assert_mirrors(a + b, b + a)
 
 
+@pytest.mark.parametrize("chunk", [1, 64, 1 << 17])
+def test_batch_hashes_each_text_as_alone(monkeypatch, chunk):
+    """Texts hashed together (ASCII and other texts in separate groups, groups cut every `chunk`
+    characters) get exactly the hashes, in order, each gets alone; empty texts get none."""
+    import pipeline.clean.minhash as minhash
+
+    rng = random.Random(chunk)
+    texts = [*HANDMADE, *(record_text(d) for d in sharegpt(60))]
+    texts += [edited(t, rng, 7) for t in texts] + ["", "'", "x"]
+    rng.shuffle(texts)
+    alone = [shingle_hashes(t, 5, 3) for t in texts]
+    monkeypatch.setattr(minhash, "_CHUNK_CHARS", chunk)
+    flat, offsets = minhash.shingle_hashes_batch(texts, 5, 3)
+    assert len(offsets) == len(texts) + 1
+    for i, want in enumerate(alone):
+        assert flat[offsets[i] : offsets[i + 1]].tolist() == want.tolist(), texts[i][:80]
+
+
+def test_near_dedup_keys_are_the_same_one_by_one_and_in_batches():
+    from pipeline.records import Document
+
+    step = NearDedup(DedupConfig())
+    records = [Document(id=str(k), source="t", text=t) for k, t in enumerate(HANDMADE)]
+    together = step.keys(records)
+    assert [k.tolist() for k in together] == [step.key(r).tolist() for r in records]
+    for record, key in zip(records, together, strict=True):  # no shingles: never bucketed
+        assert (key == 0).all() == (not shingles(record.text, 5, 5))
+
+
 WORDY = st.text(
     alphabet=st.sampled_from(list("ab'’ \n.,-_9éÉ中文字한カ🙂")) | st.characters(), max_size=60
 )
@@ -123,8 +152,8 @@ def pairs() -> list[tuple[float, np.ndarray, np.ndarray, MinHash, MinHash]]:
     for k, text in enumerate(texts):
         copy = edited(text, rng, rng.choice([12, 16, 20, 25, 35, 50, 80, 200]))
         a, b = shingles(text, 5, 5), shingles(copy, 5, 5)
-        ours = [step.signature(Dialog(id=str(k), source="t", messages=[Message(role="user",
-                content=t)])) for t in (text, copy)]  # fmt: skip
+        ours = step.signatures([Dialog(id=str(k), source="t", messages=[Message(role="user",
+                content=t)]) for t in (text, copy)])  # fmt: skip
         theirs = [MinHash(num_perm=112, seed=1), MinHash(num_perm=112, seed=1)]
         for m, s in zip(theirs, (a, b), strict=True):
             m.update_batch([x.encode() for x in s])

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from pipeline.clean.keys import exact_key, record_text, shingles
-from pipeline.clean.minhash import NO_KEY, band_keys, shingle_hashes, signature
+from pipeline.clean.minhash import NO_KEY, band_keys, shingle_hashes_batch, signatures
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document
 from pipeline.steps import Drops, GlobalStep
@@ -80,21 +80,28 @@ class NearDedup(GlobalStep):
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg
 
-    def signature(self, record: Dialog | Document) -> np.ndarray | None:
-        """The record's MinHash (None without shingles)."""
-        text = record_text(record)
-        hashes = shingle_hashes(text, self.cfg.word_ngram, self.cfg.cjk_char_ngram)
-        return signature(hashes, self.cfg.num_perm, self.cfg.seed) if len(hashes) else None
+    def signatures(self, records: Sequence[Dialog | Document]) -> list[np.ndarray | None]:
+        """The records' MinHashes (None for one without shingles), hashed together."""
+        sigs, empty = self._signatures(records)
+        return [None if e else s for s, e in zip(sigs, empty.tolist(), strict=True)]
 
     def shingles(self, record: Dialog | Document) -> set[str]:
         return shingles(record_text(record), self.cfg.word_ngram, self.cfg.cjk_char_ngram)
 
-    def key(self, record: Dialog | Document) -> np.ndarray:
-        """Stage 1: the record's band keys (NO_KEY for a record without shingles)."""
-        sig = self.signature(record)
-        if sig is None:
-            return np.full(self.cfg.bands, NO_KEY, np.uint64)
-        return band_keys(sig, self.cfg.bands, self.cfg.rows)
+    def keys(self, records: Sequence[Dialog | Document]) -> list[np.ndarray]:
+        """Stage 1: each record's band keys (NO_KEY for a record without shingles)."""
+        sigs, empty = self._signatures(records)
+        table = band_keys(sigs, self.cfg.bands, self.cfg.rows)
+        table[empty] = NO_KEY
+        return list(table)
+
+    def _signatures(self, records: Sequence[Dialog | Document]) -> tuple[np.ndarray, np.ndarray]:
+        """(signature per record, which records have no shingles)."""
+        flat, offsets = shingle_hashes_batch(
+            [record_text(r) for r in records], self.cfg.word_ngram, self.cfg.cjk_char_ngram
+        )
+        sigs = signatures(flat, offsets, self.cfg.num_perm, self.cfg.seed)
+        return sigs, offsets[1:] == offsets[:-1]
 
     def decide(
         self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader
@@ -135,7 +142,7 @@ class NearDedup(GlobalStep):
             sets = self._shingle_sets({i for p in pairs for i in p}, load)
             return [_jaccard(sets[a], sets[b]) for a, b in pairs]
         index = sorted({i for p in pairs for i in p})
-        sigs = {i: self.signature(r) for i, r in zip(index, load(index), strict=True)}
+        sigs = dict(zip(index, self.signatures(load(index)), strict=True))
         return [float(np.mean(sigs[a] == sigs[b])) for a, b in pairs]
 
     def _shingle_sets(self, wanted: set[int], load: Loader) -> dict[int, set[str]]:

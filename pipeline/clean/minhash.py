@@ -3,10 +3,11 @@
 The shingles are those of `keys.shingles` (word n-grams over runs of words, character n-grams over
 CJK runs, one shingle of a whole run shorter than n), as 64-bit hashes instead of strings: the
 folded text's code points are classified by lookup tables (codepoints.py), each unit (word or CJK character) is
-hashed from prefix sums, and each n-gram combines its units' hashes, all in numpy over the whole
-text. Equal shingles get equal hashes, so a record's hash set is its shingle set up to 64-bit
+hashed from prefix sums, and each n-gram combines its units' hashes, all in numpy over many texts
+joined at once. Equal shingles get equal hashes, so a record's hash set is its shingle set up to 64-bit
 collisions (tests/test_clean_minhash.py checks both against `keys.shingles`). The signature is
-rensa's R-MinHash (Rust) over those hashes; band keys are XXH3-64 of each band's rows.
+rensa's R-MinHash (Rust) over those hashes, many texts per call; band keys mix each band's rows
+in numpy.
 
 Why by hand: building the shingle strings and hashing them one Python call each was ~80% of the
 near-dedup cost (datasketch's per-shingle SHA-1 before that); xxhash and rensa have no call that
@@ -17,9 +18,9 @@ more than this whole vectorized pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 
 import numpy as np
-import xxhash
 from rensa import RMinHash
 
 from pipeline.clean.codepoints import CJK_CHAR, WORD, code_points
@@ -30,6 +31,9 @@ _BASE = 0x100000001B3  # FNV-64 prime (odd, so invertible mod 2^64): the per-cod
 _BASE_INV = pow(_BASE, -1, _M)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # the n-gram combiner's multiplier (odd)
 _APOSTROPHE = 39
+_CHUNK_CHARS = (
+    1 << 17
+)  # characters hashed per numpy pass: 1 MB per uint64 array, cache-sized (measured: 2^17 beat 2^16..2^21)
 NO_KEY = 0  # band key of a record with no shingles: never bucketed (real keys are odd)
 
 
@@ -110,50 +114,117 @@ def _units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return cp, start, end, cjk[start]
 
 
-def _ngrams(units: np.ndarray, n: int) -> np.ndarray:
-    """Hash of each n-gram of consecutive unit hashes (one of all of them if there are <= n)."""
-    m = len(units)
-    n = min(n, m)
-    g = units[: m - n + 1].copy()
-    for k in range(1, n):
-        g *= _MIX
-        g += units[k : k + len(g)]
-    g += n  # a short run's one shingle never equals a full n-gram
-    return _fmix(g)
+def _ngrams(
+    units: np.ndarray, start: np.ndarray, width: np.ndarray, widths: list[int]
+) -> np.ndarray:
+    """Hash of each n-gram of `width[i]` consecutive unit hashes from `start[i]`: one Horner pass
+    over contiguous slices per distinct width (`widths`: few), then one gather."""
+    out = np.empty(len(start), np.uint64)
+    for w in widths:
+        g = units[: len(units) - w + 1].copy()
+        for k in range(1, w):
+            g *= _MIX
+            g += units[k : k + len(g)]
+        g += np.uint64(w)  # a short run's one shingle never equals a full n-gram
+        if len(widths) == 1:
+            out = g[start]
+        else:
+            at = np.flatnonzero(width == w)
+            out[at] = g[start[at]]
+    return _fmix(out)
 
 
-def shingle_hashes(text: str, word_n: int, char_n: int) -> np.ndarray:
-    """64-bit hashes of `keys.shingles(text, word_n, char_n)` (with repeats; a MinHash ignores
-    them), from the folded text in a few numpy passes."""
-    cp, start, end, cjk = _units(fold(text))
+def _chunks(texts: list[str], chars: int) -> Iterator[list[int]]:
+    """Indices of the texts in groups of about `chars` characters, ASCII and other texts apart
+    (ASCII takes the bytes fast path in `_units`)."""
+    for ascii_only in (True, False):
+        group: list[int] = []
+        size = 0
+        for i, text in enumerate(texts):
+            if text.isascii() is ascii_only:
+                group.append(i)
+                size += len(text) + 1
+                if size >= chars:
+                    yield group
+                    group, size = [], 0
+        if group:
+            yield group
+
+
+def shingle_hashes_batch(
+    texts: Sequence[str], word_n: int, char_n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of each text's `keys.shingles` (with repeats; a MinHash ignores them), flat,
+    with offsets: text i's are `flat[offsets[i]:offsets[i + 1]]`. The folded texts are joined by
+    a newline (never part of a unit) and hashed in a few numpy passes per group of texts, since a
+    pass per text cost more in numpy's per-call overhead than in the work itself."""
+    folded = [fold(t) for t in texts]
+    counts = np.zeros(len(folded), np.int64)
+    parts: list[tuple[list[int], np.ndarray, np.ndarray]] = []
+    for group in _chunks(folded, _CHUNK_CHARS):
+        hashes, per_text = _joined_hashes([folded[i] for i in group], word_n, char_n)
+        counts[group] = per_text
+        parts.append((group, hashes, per_text))
+    offsets = np.zeros(len(folded) + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat = np.empty(offsets[-1], np.uint64)
+    for group, hashes, per_text in parts:  # each group's hashes to their texts' places
+        first = np.zeros(len(group), np.int64)
+        np.cumsum(per_text[:-1], out=first[1:])
+        flat[np.repeat(offsets[group] - first, per_text) + np.arange(len(hashes))] = hashes
+    return flat, offsets
+
+
+def _joined_hashes(folded: list[str], word_n: int, char_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes in text order, count per text) of folded texts joined by newlines."""
+    text_start = np.zeros(len(folded), np.int64)
+    np.cumsum([len(t) + 1 for t in folded[:-1]], out=text_start[1:])
+    cp, start, end, cjk = _units("\n".join(folded))
     if not len(start):
-        return np.empty(0, np.uint64)
+        return np.empty(0, np.uint64), np.zeros(len(folded), np.int64)
     up, down = _powers_of_base(len(cp) + 1)
     prefix = np.zeros(len(cp) + 1, np.uint64)
     np.cumsum(cp.astype(np.uint64) * up[: len(cp)], out=prefix[1:])
     # sum of cp[j] * BASE^(j - start) over the unit: the same value wherever the unit stands
     units = _fmix((prefix[end] - prefix[start]) * down[start] + (end - start).astype(np.uint64))
-    if not cjk.any():
-        return _ngrams(units, word_n)
-    cuts = np.flatnonzero(cjk[1:] != cjk[:-1]) + 1  # runs of words / of CJK characters
-    bounds = [0, *cuts.tolist(), len(units)]
-    return np.concatenate(
-        [
-            _ngrams(units[a:b], char_n if cjk[a] else word_n)
-            for a, b in zip(bounds, bounds[1:], strict=False)
-        ]
+    # runs: consecutive units of one text that are all words or all CJK characters
+    owner = np.searchsorted(text_start, start, side="right") - 1
+    cuts = np.flatnonzero((owner[1:] != owner[:-1]) | (cjk[1:] != cjk[:-1])) + 1
+    run_start = np.concatenate(([0], cuts))
+    run_len = np.diff(np.concatenate((run_start, [len(units)])))
+    width = np.minimum(np.where(cjk[run_start], char_n, word_n), run_len)
+    per_run = run_len - width + 1  # n-grams per run; a run shorter than n gives one of all of it
+    first = np.zeros(len(per_run), np.int64)
+    np.cumsum(per_run[:-1], out=first[1:])
+    gram_start = np.repeat(run_start - first, per_run) + np.arange(per_run.sum())
+    widths = np.unique(width).tolist()  # over runs: far fewer than n-grams
+    hashes = _ngrams(units, gram_start, np.repeat(width, per_run), widths)
+    return hashes, np.bincount(owner[run_start], weights=per_run, minlength=len(folded)).astype(
+        np.int64
     )
 
 
-def signature(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """rensa's R-MinHash of the shingle hashes: num_perm uint32 minima."""
-    offsets = np.array([0, len(hashes)], np.uint64)
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(hashes, offsets, num_perm, seed)
-    return np.asarray(matrix.to_rows()[0], np.uint32)
+def shingle_hashes(text: str, word_n: int, char_n: int) -> np.ndarray:
+    """64-bit hashes of one text's `keys.shingles` (see `shingle_hashes_batch`)."""
+    return shingle_hashes_batch([text], word_n, char_n)[0]
+
+
+def signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """rensa's R-MinHash of each text's shingle hashes (`shingle_hashes_batch`'s flat and offsets),
+    in one call: a (texts, num_perm) uint32 array of minima."""
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+        flat, offsets.astype(np.uint64), num_perm, seed
+    )
+    return np.asarray(matrix.to_rows(), np.uint32).reshape(len(offsets) - 1, num_perm)
 
 
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One odd 64-bit key per band of `rows` signature values (XXH3-64 of the band's bytes)."""
-    raw, width = sig.tobytes(), rows * sig.itemsize
-    keys = [xxhash.xxh3_64_intdigest(raw[b * width : (b + 1) * width]) for b in range(bands)]
-    return np.array(keys, np.uint64) | np.uint64(1)
+    """One odd 64-bit key per band of `rows` signature values (the last axis): the rows folded in
+    with the n-gram combiner and MurmurHash3's finalizer after each, in numpy over all bands."""
+    cells = sig.reshape(*sig.shape[:-1], bands, rows).astype(np.uint64)
+    key = _fmix(cells[..., 0].copy())
+    for r in range(1, rows):
+        key *= _MIX
+        key += cells[..., r]
+        key = _fmix(key)
+    return key | np.uint64(1)

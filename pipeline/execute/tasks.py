@@ -23,7 +23,7 @@ from pipeline.extract.inputs import Unit
 from pipeline.records import Dialog, Document
 from pipeline.run import build_steps, split_at_global, tokenizer_and_template, tokenizer_name
 from pipeline.stage import RejectSink, Report
-from pipeline.steps import Context, GlobalStep, Step, run_steps
+from pipeline.steps import KEY_BATCH, Context, GlobalStep, Step, run_steps
 
 
 @dataclass
@@ -84,14 +84,23 @@ def records_task(task: RecordsTask) -> dict[str, Any]:
     report = Report()
     ids: list[str] = []
     keys: list[list[Any]] = [[] for _ in global_steps]
+    batch: list[Dialog | Document] = []
+
+    def key_batch() -> None:
+        for step, k in zip(global_steps, keys, strict=True):
+            k.extend(step.keys(batch))
+        batch.clear()
+
     with RejectSink(report, rejects_path(task.work, "records", task.shard)) as sink:
         ctx = Context(report, sink, rank=task.shard, world_size=task.shards)
         with records_path(task.work, task.shard).open("w", encoding="utf-8") as out:
             for record in run_steps(before, task.units, ctx):
                 out.write(record.model_dump_json() + "\n")
                 ids.append(record.id)
-                for step, k in zip(global_steps, keys, strict=True):
-                    k.append(step.key(record))
+                batch.append(record)
+                if len(batch) == KEY_BATCH:
+                    key_batch()
+            key_batch()
     arrays = [np.stack(k) if k else None for k in keys]
     return {"report": report.to_dict(), "ids": ids, "keys": arrays}
 
