@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipeline.clean.keys import exact_key, record_text, shingles
+from pipeline.clean.keys import exact_key_bytes, record_text, shingles
 from pipeline.clean.minhash import NO_KEY, band_keys, shingle_hashes_batch, signatures
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document
@@ -56,8 +56,8 @@ class ExactDedup(GlobalStep):
         self.cfg = cfg
 
     def key(self, record: Dialog | Document) -> np.ndarray:
-        text = exact_key(record_text(record, self.cfg.exact_key))
-        return np.frombuffer(hashlib.blake2b(text.encode(), digest_size=16).digest(), np.uint64)
+        key = exact_key_bytes(record_text(record, self.cfg.exact_key))
+        return np.frombuffer(hashlib.blake2b(key, digest_size=16).digest(), np.uint64)
 
     def decide(
         self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader

@@ -7,6 +7,7 @@ characters inside CJK runs and words elsewhere.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,8 +35,10 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK_CHAR.match(ch))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold_char(ch: str) -> str:
-    """NFKC + casefold + quote folding of one character (may expand, e.g. 'ß' -> 'ss')."""
+    """NFKC + casefold + quote folding of one character (may expand, e.g. 'ß' -> 'ss'); cached, as
+    a Chinese text repeats the same few thousand characters."""
     return unicodedata.normalize("NFKC", ch).casefold().translate(_QUOTES)
 
 
@@ -52,18 +55,31 @@ def fold(text: str) -> str:
     return folded
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def fold_with_map(text: str) -> tuple[str, np.ndarray]:
     """Folded text plus, for each folded character, the index of the original character it came
-    from, so a match in the folded text maps back to a span of the original."""
-    if text.isascii():  # the common case: folding is lowercasing, one character for one
-        return text.lower().translate(_QUOTES), list(range(len(text)))
+    from, so a match in the folded text maps back to a span of the original. ASCII folds one
+    character for one (lowercase, backtick to apostrophe), so only the other characters are
+    folded one by one."""
+    if text.isascii():  # the common case
+        return text.lower().replace("`", "'"), np.arange(len(text))
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        f = fold_char(ch)
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        if i > pos:
+            out.append(text[pos:i].lower().replace("`", "'"))
+            index.extend(range(pos, i))
+        f = fold_char(m.group())
         out.append(f)
         index.extend([i] * len(f))
-    return "".join(out), index
+        pos = i + 1
+    out.append(text[pos:].lower().replace("`", "'"))
+    index.extend(range(pos, len(text)))
+    return "".join(out), np.array(index)
 
 
 _SPACE_BY_CJK = re.compile(f"(?<=[{CJK}]) | (?=[{CJK}])")
@@ -93,38 +109,33 @@ def join_keys(keys: list[str]) -> tuple[str, list[int]]:
     return "".join(out), starts
 
 
-_ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])
-
-
 def match_key_with_map(text: str) -> tuple[str, list[int]]:
-    """`match_key` plus, per key character, the index of the original character it came from."""
-    if text.isascii():  # no CJK, one character per character: the kept positions, in numpy
-        space = _ASCII_SPACE[np.frombuffer(text.encode(), np.uint8)]
-        first_of_run = space & ~np.concatenate(([True], space[:-1]))  # after a non-space
-        words = np.flatnonzero(~space)
-        keep = ~space
-        if len(words):
-            first_of_run[words[-1] :] = False  # no space after the last word
-            keep |= first_of_run
-        return " ".join(text.lower().translate(_QUOTES).split()), np.flatnonzero(keep).tolist()
+    """`match_key` plus, per key character, the index of the original character it came from:
+    the folded text's non-space characters, and the first space of each run between two of them
+    that are not CJK, found in numpy (a loop per character was most of the filler cut's cost)."""
+    from pipeline.clean.codepoints import CJK_CHAR, SPACE, code_points  # imports this module
+
     folded, index = fold_with_map(text)
-    out: list[str] = []
-    where: list[int] = []
-    i, n = 0, len(folded)
-    while i < n:
-        if folded[i].isspace():
-            j = i
-            while j < n and folded[j].isspace():
-                j += 1
-            if out and j < n and not is_cjk(out[-1]) and not is_cjk(folded[j]):
-                out.append(" ")
-                where.append(index[i])
-            i = j
-            continue
-        out.append(folded[i])
-        where.append(index[i])
-        i += 1
-    return "".join(out), where
+    cp = code_points(folded)
+    space = SPACE[cp]
+    keep = ~space
+    words = np.flatnonzero(keep)
+    if len(words):
+        first = space.copy()
+        first[1:] &= keep[:-1]  # a space right after a non-space: where a run starts
+        first[: words[0]] = first[words[-1] :] = False  # none before the first or after the last
+        if not folded.isascii():
+            at = np.flatnonzero(first)
+            after = words[np.searchsorted(words, at)]  # the non-space that ends each run
+            first[at[CJK_CHAR[cp[at - 1]] | CJK_CHAR[cp[after]]]] = False
+        keep |= first
+    chars = np.where(space, cp.dtype.type(32), cp)[keep].tobytes()
+    key = (
+        chars.decode("ascii")
+        if cp.dtype == np.uint8
+        else chars.decode("utf-32-le", "surrogatepass")
+    )
+    return key, index[keep].tolist()
 
 
 def is_word_char(ch: str) -> bool:
@@ -140,12 +151,38 @@ def units(text: str) -> list[str]:
 
 def exact_key(text: str) -> str:
     """Folded, punctuation stripped, whitespace collapsed: the exact-duplicate key."""
-    # punctuation -> space, then whitespace collapsed, leaves exactly the \w runs joined by spaces;
-    # ASCII text (most) by bytes.translate and split, twice as fast as the regex
+    return exact_key_bytes(text).decode("utf-8", "surrogatepass")
+
+
+def exact_key_bytes(text: str) -> bytes:
+    """`exact_key` as UTF-8, the form dedup hashes, built in numpy: every non-`\\w` character a
+    space, then each space kept only right after a word character and before the last one. The
+    regex findall (or bytes.split) made one object per word, 2.5x the cost over real dialogs."""
+    from pipeline.clean.codepoints import WORD, code_points  # codepoints imports this module
+
     folded = fold(text)
     if folded.isascii():
-        return b" ".join(folded.encode().translate(_ASCII_WORD_BYTES).split()).decode()
-    return " ".join(_WORD_RUN.findall(folded))
+        chars = np.frombuffer(folded.encode().translate(_ASCII_WORD_BYTES), np.uint8)
+        return _word_runs(chars).tobytes()
+    cp = code_points(folded)
+    chars = np.where(WORD[cp], cp, np.uint32(32))
+    return (
+        _word_runs(chars)
+        .tobytes()
+        .decode("utf-32-le", "surrogatepass")
+        .encode("utf-8", "surrogatepass")
+    )
+
+
+def _word_runs(chars: np.ndarray) -> np.ndarray:
+    """The runs of non-space characters joined by one space (chars: code points, 32 = space)."""
+    word = chars != 32
+    if not len(word) or not word.any():
+        return chars[:0]
+    keep = word.copy()
+    keep[1:] |= word[:-1]  # the first space after each word character
+    keep[len(word) - int(np.argmax(word[::-1])) :] = False  # nothing after the last word
+    return chars[keep]
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:
