@@ -32,7 +32,8 @@ from pipeline.clean.keys import (
 )
 from pipeline.clean.normalize import (
     _FTFY,
-    _MOJIBAKE_CHARS,
+    _FTFY_TRIGGER,
+    _MOJIBAKE_SEQ,
     _ftfy_may_change,
     _no_controls,
     _whitespace,
@@ -234,17 +235,31 @@ def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
 MOJIBAKE_ALPHABET = "".join(sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(
     st.text(
         alphabet=st.sampled_from(list(MOJIBAKE_ALPHABET + "aZ \n.,!?数🙂é\x85")) | st.characters()
     )
 )
-def test_text_without_a_mojibake_character_is_never_bad(text):
-    """The gate's character pre-check may only skip text that ftfy's own `is_bad` passes."""
-    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
+def test_text_without_a_mojibake_sequence_is_never_bad(text):
+    """The gate's pre-check may only skip text that ftfy's own `is_bad` passes (a C1 control is
+    the trigger's to catch)."""
+    gated = _FTFY_TRIGGER.search(text) or _MOJIBAKE_SEQ.search(text)
+    assert gated or not is_bad(text)
     for line in text.split("\n"):
-        assert _MOJIBAKE_CHARS.search(line) or not is_bad(line + "\n")
+        assert gated or not is_bad(line + "\n")
+
+
+@pytest.mark.parametrize("lead", ["", " ", "a", "Z", ".", "\n", "é"])
+@pytest.mark.parametrize("c", sorted(set(MOJIBAKE_ALPHABET) | set(MOJIBAKE_CATEGORIES["common"])))
+def test_every_mojibake_pair_and_single_is_checked_against_is_bad(lead, c):
+    """Exhaustively over the badness regex's own characters: every two-character sequence, and
+    each single one between ASCII, is either gated to is_bad or never bad."""
+    for other in (c, "a", " ", ".", "°", "€", "\xa0", "©"):
+        for text in (lead + c + other, lead + other + c, f"x{c} {other}"):
+            gated = _FTFY_TRIGGER.search(text) or _MOJIBAKE_SEQ.search(text)
+            assert gated or not is_bad(text), repr(text)
+            assert gated or not is_bad(text + "\n"), repr(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -269,5 +284,24 @@ def test_control_removal_equals_the_regex(text):
     )
 )
 def test_common_mojibake_characters_alone_are_never_bad(text):
-    assert not _MOJIBAKE_CHARS.search(text.replace("é", ""))
-    assert _MOJIBAKE_CHARS.search(text) or not is_bad(text)
+    assert _FTFY_TRIGGER.search(text) or _MOJIBAKE_SEQ.search(text) or not is_bad(text)
+
+
+def test_usual_non_ascii_text_skips_the_badness_regex():
+    for text in (
+        "café au lait",
+        "it’s “quoted” — fine…",
+        "数据清洗，去重。",
+        "5 × 3 = 15 °C",
+        "🙂 ok",
+    ):
+        assert not _MOJIBAKE_SEQ.search(text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("`a \n")), max_size=40))
+def test_fences_split_as_the_regex_does(text):
+    from pipeline.clean.fences import prose, split_fences
+
+    assert split_fences(text) == re.split(r"(```.*?(?:```|\Z))", text, flags=re.DOTALL)
+    assert prose(text) == re.sub(r"```.*?(?:```|\Z)", "\n", text, flags=re.DOTALL)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 import ftfy
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES, is_bad
 
+from pipeline.clean.fences import FENCE, split_fences
 from pipeline.config import NormalizeConfig
 from pipeline.records import Dialog, Document
 from pipeline.stage import StageStats
@@ -40,17 +41,14 @@ _FTFY = ftfy.TextFixerConfig(
 )
 # What the fixers enabled above act on besides mojibake: terminal escapes, C1 controls, surrogates.
 _FTFY_TRIGGER = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
-# Every alternative of ftfy's badness regex needs one character of its mojibake categories other
-# than "common" (’ – — … and a few more, each only ever allowed next to one of the others) or one
-# of its other non-ASCII literals: text with none (CJK, emoji, curly apostrophes) is never
+# Every alternative of ftfy's badness regex but five needs two adjacent characters of its mojibake
+# categories or its other non-ASCII literals; those five need a C1 control (a _FTFY_TRIGGER), or
+# one of Œ œ Ã Â. Text with neither (CJK, emoji, "café", a lone curly quote or dash) is never
 # `is_bad` (tests/test_clean_fast_paths.py checks this against is_bad itself).
-_COMMON = MOJIBAKE_CATEGORIES["common"]
-_MOJIBAKE_CHARS = re.compile(
-    "["
-    + "".join(v for k, v in MOJIBAKE_CATEGORIES.items() if k != "common")  # ranges included
-    + "".join(sorted({re.escape(c) for c in BADNESS_RE.pattern if ord(c) > 0x7F} - set(_COMMON)))
-    + "]"
+_MOJIBAKE_ALL = "".join(MOJIBAKE_CATEGORIES.values()) + "".join(  # category ranges included
+    sorted({re.escape(c) for c in BADNESS_RE.pattern if ord(c) > 0x7F})
 )
+_MOJIBAKE_SEQ = re.compile(f"[{_MOJIBAKE_ALL}][{_MOJIBAKE_ALL}]|[ŒœÃÂ]")
 
 
 def _ftfy_may_change(text: str) -> bool:
@@ -58,20 +56,20 @@ def _ftfy_may_change(text: str) -> bool:
     its encoding fix leaves ASCII and text its own `is_bad` passes alone, and every other enabled
     fixer needs a _FTFY_TRIGGER character. fix_text per line on every turn was the largest cost
     of `rawtune clean`. Like fix_text, `is_bad` looks at each line (with its newline) on its own,
-    and only at lines holding a _MOJIBAKE_CHARS character: a curly apostrophe or a Chinese line
-    no longer goes through ftfy's large badness regex."""
+    and only at lines holding a _MOJIBAKE_SEQ: a curly apostrophe, an accented word or a Chinese
+    line no longer goes through ftfy's large badness regex."""
     if text.isascii():  # of the triggers only ESC is ASCII: one memchr instead of a regex scan
         return "\x1b" in text
     if _FTFY_TRIGGER.search(text):
         return True
-    if not _MOJIBAKE_CHARS.search(text):
+    if not _MOJIBAKE_SEQ.search(text):
         return False
     lines = text.split("\n")
     last = len(lines) - 1
     return any(
         is_bad(line if i == last else line + "\n")
         for i, line in enumerate(lines)
-        if not line.isascii() and _MOJIBAKE_CHARS.search(line)
+        if not line.isascii() and _MOJIBAKE_SEQ.search(line)
     )
 
 
@@ -98,7 +96,6 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,10});")
 _SPACES = re.compile(r"(?<=\S)[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANKS = re.compile(r"\n{3,}")
-_FENCE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
 _INLINE_CODE = re.compile(r"(`[^`\n]+`)")
 
 
@@ -129,10 +126,9 @@ def _whitespace(text: str) -> str:
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
     """Apply `fix` to the prose between fenced code blocks (fences keep every byte)."""
-    if "```" not in text:  # no fence (most text): no regex split
+    if FENCE not in text:  # no fence (most text)
         return fix(text)
-    parts = _FENCE.split(text)  # odd parts are fenced code blocks
-    return "".join(p if i % 2 else fix(p) for i, p in enumerate(parts))
+    return "".join(p if i % 2 else fix(p) for i, p in enumerate(split_fences(text)))
 
 
 def normalize_explained(text: str, cfg: NormalizeConfig) -> tuple[str, list[str]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from pipeline.clean.codepoints import SPACE, WORD, code_points
+from pipeline.clean.fences import prose
 from pipeline.clean.keys import units
 from pipeline.config import QualityConfig
 from pipeline.records import Dialog, Document, Message
@@ -150,24 +151,26 @@ class Symbols(Filter):
         return symbol_ratio(text) <= self.cfg.max_symbol_ratio
 
 
-_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 MIN_LINE_UNITS = 3  # shorter lines ("}", "end", "| --- |", "1 1 1") repeat legitimately
 
 
 def repeated_line_ratio(text: str) -> float:
     """Share of prose lines that repeat an earlier line. Fenced code is left out (code repeats
     braces and calls by nature), and so are lines of fewer than MIN_LINE_UNITS words/CJK chars."""
-    prose = _FENCED.sub("\n", text) if "```" in text else text
     # a unit is at least one character: shorter lines cannot count, and when no longer line
     # repeats (most turns) the units per line need not be counted at all
-    candidates = [s for s in map(str.strip, prose.split("\n")) if len(s) >= MIN_LINE_UNITS]
-    if len(candidates) < 4 or len(set(candidates)) == len(candidates):
+    candidates = [s for s in map(str.strip, prose(text).split("\n")) if len(s) >= MIN_LINE_UNITS]
+    if len(candidates) < 4:
         return 0.0
-    lines = [ln for ln in candidates if len(units(ln)) >= MIN_LINE_UNITS]
-    if len(lines) < 4:
+    counts = Counter(candidates)
+    if len(counts) == len(candidates):
         return 0.0
-    counts = Counter(lines)
-    return sum(c - 1 for c in counts.values()) / len(lines)
+    # units counted once per distinct line, and only for the repeated ones until one counts
+    if not any(c > 1 and len(units(ln)) >= MIN_LINE_UNITS for ln, c in counts.items()):
+        return 0.0
+    kept = [c for ln, c in counts.items() if len(units(ln)) >= MIN_LINE_UNITS]
+    n = sum(kept)
+    return sum(c - 1 for c in kept) / n if n >= 4 else 0.0
 
 
 class RepeatedLines(Filter):
