@@ -15,11 +15,8 @@ Only layouts in which one row makes one record are cut: the long layout groups a
 rows wherever they are in the table (rows need not be adjacent), so a range cannot assemble a
 conversation alone; such files stay whole units.
 
-SQL dumps are not cut yet: a row's provenance (and so its id) carries the statement number counted
-from the top of the dump, and a range would need that count, the dialect, the table's columns from
-its CREATE TABLE and the string-escaping state at its first byte, which only a pass as careful as
-the scanner itself gives. Until the scanner can report those at cheap checkpoints, a dump is one
-unit (cut a very large export into several dump files to spread it).
+SQL dumps are cut by their own scanner (pipeline/extract/sql/ranges.py), which is the only
+reader careful enough to tell a statement start from text inside a string.
 
 Cutting costs one pass of the C csv parser over the file in the driver (86 MiB/s measured on a
 72 MiB ShareGPT export, codec check included), about 1% of what extracting and cleaning its rows
@@ -84,10 +81,16 @@ class _Slice(io.RawIOBase):
         super().close()
 
 
+def open_byte_range(path: Path, start: int, end: int) -> BinaryIO:
+    """Bytes [start, end) of a file, as a binary file."""
+    return io.BufferedReader(_Slice(path, start, end))
+
+
 def open_range(path: Path, encoding: str, span: CsvRange) -> TextIO:
     """The text of one range, newlines untranslated (as files.open_text gives a whole file)."""
-    raw = io.BufferedReader(_Slice(path, span.start, span.end))
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return io.TextIOWrapper(
+        open_byte_range(path, span.start, span.end), encoding=encoding, newline=""
+    )
 
 
 def cuttable(path: Path, encoding: str) -> bool:

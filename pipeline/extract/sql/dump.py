@@ -8,10 +8,12 @@ from pathlib import Path
 
 from pipeline.config import SqlSource
 from pipeline.extract.files import open_bytes, source_files
+from pipeline.extract.ranges import open_byte_range
 from pipeline.extract.rows import Row, rows_to_records
 from pipeline.extract.sql.ddl import norm_name
 from pipeline.extract.sql.decoding import _RAW_BYTE, DecodedReader, dump_encoding
 from pipeline.extract.sql.literals import BINARY
+from pipeline.extract.sql.ranges import DumpRange
 from pipeline.extract.sql.scanner import DumpScanner
 from pipeline.extract.units import Tally, guarded
 from pipeline.records import Dialog, Document
@@ -33,20 +35,32 @@ NOT_A_DUMP = {
 
 
 def dump_file(
-    path: Path, display: str, src: SqlSource, tally: Tally, name: str
+    path: Path,
+    display: str,
+    src: SqlSource,
+    tally: Tally,
+    name: str,
+    span: DumpRange | None = None,
 ) -> Iterator[Dialog | Document]:
-    """Records from the chosen table of one dump file."""
+    """Records from the chosen table of one dump file, or of one range of its statements (see
+    sql/ranges.py); counts in the file's notes add up over its ranges."""
     want = norm_name(src.table or "")
-    with open_bytes(path) as raw:
+    if span is not None:
+        raw = open_byte_range(path, span.start, span.end)
+        decoding = span.decoding
+    else:
+        raw = open_bytes(path)
         head = raw.read(1 << 16)
         for prefix, what in NOT_A_DUMP.items():
             if head.startswith(prefix):
                 tally.reject("not_a_text_dump", display, detail=what)
+                raw.close()
                 return
         decoding = dump_encoding(head, src.encoding)
         raw.seek(0)  # gzip/bz2/xz streams rewind too
+    with raw:
         fh = DecodedReader(raw, decoding.encoding)
-        scanner = DumpScanner(fh, lambda t: t == want, src.dialect)
+        scanner = DumpScanner(fh, lambda t: t == want, src.dialect, span and span.resume)
         if scanner.dialect.name == "mssql":
             tally.reject("unsupported_dump", display, detail=MSSQL_HINT)
             return
@@ -87,17 +101,21 @@ def dump_file(
         gen = rows()
         first = next(gen, None)
         if first is not None:
-            header = created[0] if created else list(first[0])
+            header = list(span.header) if span else created[0] if created else list(first[0])
             yield from rows_to_records(header, chain([first], gen), src, tally, name, display)
-        elif want not in scanner.tables:
+        elif span is None and want not in scanner.tables:
             tally.reject("table_not_found", display,
                          detail=f"no rows or CREATE TABLE for {src.table!r}")  # fmt: skip
+    before = tally.stats.notes.get("files", {}).get(display, {})  # earlier ranges of the file
+    statements = dict(before.get("statements", {}))
+    for kind, n in scanner.statements.items():
+        statements[kind] = statements.get(kind, 0) + n
     tally.note_file(display, {
         **decoding.note(),
-        "invalid_bytes": fh.dirty,
+        "invalid_bytes": before.get("invalid_bytes", False) or fh.dirty,
         "dialect": scanner.dialect.name,
-        "statements": scanner.statements,
-        "binary_values_skipped": binary,
+        "statements": statements,
+        "binary_values_skipped": before.get("binary_values_skipped", 0) + binary,
     })  # fmt: skip
 
 

@@ -52,6 +52,17 @@ _STATEMENT_START = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Resume:
+    """What a scan from the top of a dump knows at a statement start: statements before it, the
+    literal rules in force, and each table's columns and binary columns so far."""
+
+    stmt: int
+    dialect: str
+    backslash: bool
+    tables: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
 @dataclass
 class Event:
     """What the scanner found: a row of a wanted table, a table definition, or a bad statement."""
@@ -68,20 +79,33 @@ class Event:
 class DumpScanner(SlowPath):
     """Streams a dump's statements; yields rows only for tables `want(name)` accepts."""
 
-    def __init__(self, fh: TextIO, want: Callable[[str], bool], dialect: str = "auto") -> None:
+    def __init__(
+        self,
+        fh: TextIO,
+        want: Callable[[str], bool],
+        dialect: str = "auto",
+        resume: Resume | None = None,
+    ) -> None:
+        """`resume`: `fh` starts at a statement in the middle of a dump (a byte range of it, see
+        sql/ranges.py), and this is what a scan from the top knew there."""
         self.fh = fh
         self.want = want
         self.buf = ""
         self.pos = 0
         self.eof = False
-        self.stmt = 0
+        self.stmt = resume.stmt if resume else 0
         self.statements: dict[str, int] = {}
-        self.tables: dict[str, tuple[list[str], set[str]]] = {}
+        self.tables: dict[str, tuple[list[str], set[str]]] = (
+            {t: (list(cols), set(binary)) for t, cols, binary in resume.tables} if resume else {}
+        )
         self._plans: dict[tuple[str, str | None], tuple] = {}
         self._runs: dict[tuple, re.Pattern[str]] = {}
         while len(self.buf) < (1 << 16) and self._fill():
             pass  # the dialect is read from the dump's head (banner, SET lines)
-        self.dialect = detect_dialect(self.buf[: 1 << 16], dialect)
+        if resume:
+            self.dialect = Dialect(resume.dialect, resume.backslash)
+        else:
+            self.dialect = detect_dialect(self.buf[: 1 << 16], dialect)
 
     # -- buffer
 
@@ -97,6 +121,15 @@ class DumpScanner(SlowPath):
         self.pos = 0
         return True
 
+    def _at_statement(self) -> None:
+        """Called at each statement start the main loop reaches (`pos` is on it, `stmt` counts
+        the statements before it); sql/ranges.py takes its checkpoints here."""
+
+    def resume_state(self) -> Resume:
+        """What a scanner starting at the current statement needs to read on from there."""
+        tables = tuple((t, tuple(c), tuple(sorted(b))) for t, (c, b) in self.tables.items())
+        return Resume(self.stmt, self.dialect.name, self.dialect.backslash, tables)
+
     def _count(self, kind: str) -> None:
         self.statements[kind] = self.statements.get(kind, 0) + 1
 
@@ -110,6 +143,7 @@ class DumpScanner(SlowPath):
             self.pos = m.end()
             if self.pos >= len(self.buf):
                 return
+            self._at_statement()
             if self.buf[self.pos] == "\\":  # psql meta-command (\connect, \restrict): one line
                 if self._line_end() is None:
                     return
