@@ -189,12 +189,15 @@ def _prepare(cfg_path: Path, out: Path, *overrides: str) -> dict[str, bytes]:
     return files
 
 
-def test_prepare_over_dump_ranges_matches_one_worker(pairs, tmp_path, monkeypatch):
+@pytest.mark.parametrize("backend", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_prepare_over_dump_ranges_matches_one_worker(pairs, tmp_path, monkeypatch, backend):
     """Two workers over statement ranges of a sqlite3 dump and a mysqldump give the bytes one
-    worker gives reading both whole."""
+    worker gives reading both whole (on Ray too: the ranges travel to its workers)."""
     import pipeline.extract.ranges as ranges
     import pipeline.extract.sql.scanner as scanner
 
+    if backend == "ray":
+        pytest.importorskip("ray.data")
     sqlite_dump(pairs[:130], tmp_path / "a.sql")
     mysql_dump(pairs[130:], tmp_path / "b.sql")
     cfg_path = tmp_path / "run.yaml"
@@ -213,7 +216,7 @@ def test_prepare_over_dump_ranges_matches_one_worker(pairs, tmp_path, monkeypatc
     monkeypatch.setattr(scanner, "CHUNK", 8192)  # cuts inside sqlite's run of one-row INSERTs
     cfg_src = source(tmp_path / "a.sql")
     assert len(input_units([cfg_src], tmp_path, cut_dumps=True)) > 4
-    two = _prepare(cfg_path, tmp_path / "w2", "execution.workers=2")
+    two = _prepare(cfg_path, tmp_path / "w2", "execution.workers=2", f"execution.backend={backend}")
     assert two.keys() == one.keys()
     for name in one:
         assert two[name] == one[name], name
