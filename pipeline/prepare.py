@@ -168,7 +168,8 @@ def _records_phase(
     from pipeline.execute.tasks import RecordsTask, records_task
     from pipeline.extract.inputs import group_units, input_units
 
-    units = input_units(cfg.sources, cut_dumps=pool.workers > 1)
+    with console.status("input units (large SQL dumps are scanned for statement starts)"):
+        units = input_units(cfg.sources, cut_dumps=pool.workers > 1)
     groups = group_units(units, TASKS_PER_WORKER * pool.workers)
     tasks = [RecordsTask(cfg, i, len(groups), g, work) for i, g in enumerate(groups)]
     keys: list[list[Any]] = []

@@ -14,14 +14,16 @@ T = TypeVar("T")
 
 
 def record_progress(console: Console | None = None) -> Progress:
+    console = console or Console(stderr=True)
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed} records"),
         TimeElapsedColumn(),
-        console=console or Console(stderr=True),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,  # a transient display still leaves a blank line in logs
     )
 
 

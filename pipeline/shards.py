@@ -218,7 +218,8 @@ def write_shards(
 
     shards: dict[str, Any] = {}
     total = sum(math.ceil(len(rows) / max_rows_per_shard) for rows in splits.values())
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"write shards -> {out_dir}", total=total)
         for split, rows in splits.items():
             n = math.ceil(len(rows) / max_rows_per_shard)
