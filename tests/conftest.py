@@ -60,6 +60,39 @@ def real_data(*parts: str) -> Path:
     return path
 
 
+def extracted(units, src, root: Path) -> tuple[list[str], list[str], dict]:
+    """Records (JSON), rejects (JSON) and the extract stage of reading input `units` of the one
+    source `src` in order: what a cut file must give exactly as its whole file does."""
+    from pipeline.extract.inputs import extract_units
+    from pipeline.extract.units import Tally
+    from pipeline.stage import RejectSink, Report
+
+    report = Report()
+    rejects = root / f"rejects-{len(units)}.jsonl"
+    with RejectSink(report, rejects) as sink:
+        tally = Tally(report.stage("extract"), sink)
+        records = [r.model_dump_json() for r in extract_units(units, [src], tally, root)]
+    return records, rejects.read_text().splitlines(), report.stage("extract").model_dump()
+
+
+def prepared_files(cfg_path: Path, out: Path, *overrides: str) -> dict[str, bytes]:
+    """`prepare`'s output files by name (the HTML report left out), the manifest replaced by its
+    stages: what runs with different worker counts or backends must give byte for byte."""
+    import json
+
+    from rich.console import Console
+
+    from pipeline.config import load_config
+    from pipeline.prepare import prepare
+
+    cfg = load_config(cfg_path, [f"output.dir={out}", *overrides])
+    folder = prepare(cfg, Console(quiet=True))
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".html"}
+    manifest = json.loads(files.pop("manifest.json"))
+    files["stages"] = json.dumps(manifest["stages"], sort_keys=True).encode()
+    return files
+
+
 @pytest.fixture(scope="session")
 def sample_processed(tmp_path_factory, smol_tokenizer) -> Path:
     """`prepare` on configs/default.yaml once per session, with packing on (the tests check the

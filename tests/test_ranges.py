@@ -15,13 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import extracted, prepared_files
 
 from pipeline.config import CsvSource
 from pipeline.extract.encoding import Decoding
-from pipeline.extract.inputs import extract_units, input_units
+from pipeline.extract.inputs import input_units
 from pipeline.extract.ranges import csv_file_ranges, csv_ranges
-from pipeline.extract.units import Tally
-from pipeline.stage import RejectSink, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -50,16 +49,6 @@ def write_wide(dialogs: list, path: Path, newline: str = "\n", bad: bool = False
             if bad and i % 53 == 7:
                 fh.write(f"lonely{newline}")  # too few fields
     return len(dialogs)
-
-
-def extracted(units, src: CsvSource, root: Path) -> tuple[list[str], list[str], dict]:
-    """Records (JSON), rejects (JSON) and the extract stage of reading `units` in order."""
-    report = Report()
-    rejects = root / f"rejects-{len(units)}.jsonl"
-    with RejectSink(report, rejects) as sink:
-        tally = Tally(report.stage("extract"), sink)
-        records = [r.model_dump_json() for r in extract_units(units, [src], tally, root)]
-    return records, rejects.read_text().splitlines(), report.stage("extract").model_dump()
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -146,20 +135,6 @@ def test_malformed_rows_read_the_same_cut_or_whole(dialogs, tmp_path, tail):
     assert cut == whole
 
 
-def _prepare(cfg_path: Path, out: Path, *overrides: str) -> dict[str, bytes]:
-    from rich.console import Console
-
-    from pipeline.config import load_config
-    from pipeline.prepare import prepare
-
-    cfg = load_config(cfg_path, [f"output.dir={out}", *overrides])
-    folder = prepare(cfg, Console(quiet=True))
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".html"}
-    manifest = json.loads(files.pop("manifest.json"))
-    files["stages"] = json.dumps(manifest["stages"], sort_keys=True).encode()
-    return files
-
-
 def test_prepare_over_csv_ranges_and_json_files_matches_one_worker(dialogs, tmp_path, monkeypatch):
     """Two workers over row ranges of a wide CSV and two JSONL files give the bytes one worker
     gives reading each file whole."""
@@ -180,13 +155,13 @@ def test_prepare_over_csv_ranges_and_json_files_matches_one_worker(dialogs, tmp_
         "render: {max_length: 256, audit_samples: 10, batch_size: 8}\n"
         "output: {max_rows_per_shard: 16}\n"
     )
-    one = _prepare(cfg_path, tmp_path / "w1")
+    one = prepared_files(cfg_path, tmp_path / "w1")
     monkeypatch.setattr(ranges, "RANGE_BYTES", 20_000)
     units = input_units(
         [CsvSource(path=str(tmp_path / "faq.csv"), **WIDE)], tmp_path, ranges.RANGE_BYTES
     )
     assert len(units) > 4
-    two = _prepare(cfg_path, tmp_path / "w2", "execution.workers=2")
+    two = prepared_files(cfg_path, tmp_path / "w2", "execution.workers=2")
     assert two.keys() == one.keys()
     for name in one:
         assert two[name] == one[name], name

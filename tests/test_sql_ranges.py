@@ -19,12 +19,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import extracted, prepared_files
 
 from pipeline.config import SqlSource
-from pipeline.extract.inputs import extract_units, input_units
+from pipeline.extract.inputs import input_units
 from pipeline.extract.sql.ranges import dump_ranges
-from pipeline.extract.units import Tally
-from pipeline.stage import RejectSink, Report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -99,16 +98,6 @@ def source(path: Path, **kw) -> SqlSource:
                      columns={"user": "user", "assistant": "assistant"}, **kw)  # fmt: skip
 
 
-def extracted(units, src: SqlSource, root: Path) -> tuple[list[str], list[str], dict]:
-    """Records (JSON), rejects (JSON) and the extract stage of reading `units` in order."""
-    report = Report()
-    rejects = root / f"rejects-{len(units)}.jsonl"
-    with RejectSink(report, rejects) as sink:
-        tally = Tally(report.stage("extract"), sink)
-        records = [r.model_dump_json() for r in extract_units(units, [src], tally, root)]
-    return records, rejects.read_text().splitlines(), report.stage("extract").model_dump()
-
-
 @pytest.mark.parametrize("dialect", sorted(WRITERS))
 @pytest.mark.parametrize("size", [3_000, 40_000])
 def test_ranges_give_the_whole_dumps_records_in_order(pairs, tmp_path, monkeypatch, dialect, size):
@@ -175,20 +164,6 @@ def test_one_worker_reads_dumps_whole(pairs, tmp_path):
     assert len(input_units([source(path)], tmp_path, range_bytes=1_000, cut_dumps=True)) > 1
 
 
-def _prepare(cfg_path: Path, out: Path, *overrides: str) -> dict[str, bytes]:
-    from rich.console import Console
-
-    from pipeline.config import load_config
-    from pipeline.prepare import prepare
-
-    cfg = load_config(cfg_path, [f"output.dir={out}", *overrides])
-    folder = prepare(cfg, Console(quiet=True))
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix != ".html"}
-    manifest = json.loads(files.pop("manifest.json"))
-    files["stages"] = json.dumps(manifest["stages"], sort_keys=True).encode()
-    return files
-
-
 @pytest.mark.parametrize("backend", ["local", pytest.param("ray", marks=pytest.mark.slow)])
 def test_prepare_over_dump_ranges_matches_one_worker(pairs, tmp_path, monkeypatch, backend):
     """Two workers over statement ranges of a sqlite3 dump and a mysqldump give the bytes one
@@ -211,12 +186,14 @@ def test_prepare_over_dump_ranges_matches_one_worker(pairs, tmp_path, monkeypatc
         "render: {max_length: 256, audit_samples: 10, batch_size: 8}\n"
         "output: {max_rows_per_shard: 16}\n"
     )
-    one = _prepare(cfg_path, tmp_path / "w1")
+    one = prepared_files(cfg_path, tmp_path / "w1")
     monkeypatch.setattr(ranges, "RANGE_BYTES", 30_000)
     monkeypatch.setattr(scanner, "CHUNK", 8192)  # cuts inside sqlite's run of one-row INSERTs
     cfg_src = source(tmp_path / "a.sql")
     assert len(input_units([cfg_src], tmp_path, cut_dumps=True)) > 4
-    two = _prepare(cfg_path, tmp_path / "w2", "execution.workers=2", f"execution.backend={backend}")
+    two = prepared_files(
+        cfg_path, tmp_path / "w2", "execution.workers=2", f"execution.backend={backend}"
+    )
     assert two.keys() == one.keys()
     for name in one:
         assert two[name] == one[name], name

@@ -1,7 +1,7 @@
 """Character classes of whole texts at once: a text as an array of code points, and lookup tables
 saying which are `\\w`, whitespace or CJK, filled from the regexes themselves.
 
-The clean rules are defined by regex classes (`\\w`, `\\s`, keys.CJK); counting or splitting a long
+The clean rules are defined by regex classes (`\\w`, `\\s`, CJK below); counting or splitting a long
 text by them in the regex engine costs tens of nanoseconds a character, a table lookup in numpy a
 few. The tables are filled one 4,096-code-point block at a time, the first time a text holds one
 (all at once would cost ~0.3 s per process), by running the same regex over the block, so they
@@ -14,12 +14,12 @@ import re
 
 import numpy as np
 
-from pipeline.clean.keys import CJK
-
+# Han (incl. extensions), kana, hangul: characters that are words of their own (a regex class body)
+CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _BLOCK = 4096
 WORD = np.zeros(0x110000, bool)  # `\w` as Python's str regexes see it
 SPACE = np.zeros(0x110000, bool)  # `\s` (= str.isspace)
-CJK_CHAR = np.zeros(0x110000, bool)  # one of keys.CJK
+CJK_CHAR = np.zeros(0x110000, bool)  # one of CJK
 _READY = np.zeros(0x110000 // _BLOCK, bool)
 _CLASSES = (
     (WORD, re.compile(r"\w")),

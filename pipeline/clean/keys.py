@@ -13,6 +13,7 @@ import unicodedata
 
 import numpy as np
 
+from pipeline.clean.codepoints import CJK, CJK_CHAR, SPACE, WORD, code_points
 from pipeline.records import Dialog, Document
 
 # Apostrophes and quotes that users and models type interchangeably.
@@ -20,8 +21,6 @@ _QUOTES = str.maketrans(
     {"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'}
 )
 _QUOTE_PAIRS = [(chr(k), v) for k, v in _QUOTES.items()]
-# Han (incl. extensions), kana, hangul: characters that are words of their own.
-CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _UNITS = re.compile(f"[{CJK}]|[^\\W{CJK}]+(?:'[^\\W{CJK}]+)*")
 _WORDS = re.compile(r"\w+(?:'\w+)*")
@@ -113,8 +112,6 @@ def match_key_with_map(text: str) -> tuple[str, list[int]]:
     """`match_key` plus, per key character, the index of the original character it came from:
     the folded text's non-space characters, and the first space of each run between two of them
     that are not CJK, found in numpy (a loop per character was most of the filler cut's cost)."""
-    from pipeline.clean.codepoints import CJK_CHAR, SPACE, code_points  # imports this module
-
     folded, index = fold_with_map(text)
     cp = code_points(folded)
     space = SPACE[cp]
@@ -158,8 +155,6 @@ def exact_key_bytes(text: str) -> bytes:
     """`exact_key` as UTF-8, the form dedup hashes, built in numpy: every non-`\\w` character a
     space, then each space kept only right after a word character and before the last one. The
     regex findall (or bytes.split) made one object per word, 2.5x the cost over real dialogs."""
-    from pipeline.clean.codepoints import WORD, code_points  # codepoints imports this module
-
     folded = fold(text)
     if folded.isascii():
         chars = np.frombuffer(folded.encode().translate(_ASCII_WORD_BYTES), np.uint8)

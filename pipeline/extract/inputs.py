@@ -64,8 +64,6 @@ def input_units(
     `cut_dumps` (several workers) so is a SQL dump, at statement starts. Finding a dump's cuts
     costs a scan of it (80-200 MB/s) where a CSV's costs a C csv pass, so one worker reads dumps
     whole; the records are the same either way."""
-    from pipeline.extract.ranges import RANGE_BYTES
-
     units: list[Unit] = []
     for i, src in enumerate(sources):
         files = _files(src, root)
@@ -77,7 +75,7 @@ def input_units(
             if isinstance(src, CsvSource):
                 spans = csv_file_ranges(p, src, range_bytes)
             elif isinstance(src, SqlSource) and cut_dumps:
-                spans = dump_ranges(p, src, range_bytes or RANGE_BYTES)
+                spans = dump_ranges(p, src, range_bytes)
             if spans is None:
                 units.append(Unit(i, str(p), display, p.stat().st_size))
             else:

@@ -45,20 +45,17 @@ def dump_file(
     """Records from the chosen table of one dump file, or of one range of its statements (see
     sql/ranges.py); counts in the file's notes add up over its ranges."""
     want = norm_name(src.table or "")
-    if span is not None:
-        raw = open_byte_range(path, span.start, span.end)
-        decoding = span.decoding
-    else:
-        raw = open_bytes(path)
-        head = raw.read(1 << 16)
-        for prefix, what in NOT_A_DUMP.items():
-            if head.startswith(prefix):
-                tally.reject("not_a_text_dump", display, detail=what)
-                raw.close()
-                return
-        decoding = dump_encoding(head, src.encoding)
-        raw.seek(0)  # gzip/bz2/xz streams rewind too
-    with raw:
+    with open_byte_range(path, span.start, span.end) if span else open_bytes(path) as raw:
+        if span is not None:
+            decoding = span.decoding  # the whole file's, chosen when it was cut
+        else:
+            head = raw.read(1 << 16)
+            for prefix, what in NOT_A_DUMP.items():
+                if head.startswith(prefix):
+                    tally.reject("not_a_text_dump", display, detail=what)
+                    return
+            decoding = dump_encoding(head, src.encoding)
+            raw.seek(0)  # gzip/bz2/xz streams rewind too
         fh = DecodedReader(raw, decoding.encoding)
         scanner = DumpScanner(fh, lambda t: t == want, src.dialect, span and span.resume)
         if scanner.dialect.name == "mssql":

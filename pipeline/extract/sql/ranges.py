@@ -50,32 +50,42 @@ class _Checkpoints(DumpScanner):
 
     def __init__(self, fh: DecodedReader, encoding: str, size: int, want: str) -> None:
         self.encoding, self.size, self.target = encoding, size, want
-        self.dropped = 0  # bytes of text dropped from the front of the buffer
+        self.bytes = 0  # byte offset of buf[counted]: each character is encoded once, in order
+        self.counted = 0
         self.cuts: list[tuple[int, Resume]] = []
         self.header: tuple[str, ...] | None = None
         super().__init__(fh, lambda table: False)
 
+    def _count_to(self, pos: int) -> None:
+        if pos > self.counted:
+            self.bytes += len(self.buf[self.counted : pos].encode(self.encoding, "surrogateescape"))
+            self.counted = pos
+
     def _fill(self) -> bool:
-        dropped = self.buf[: self.pos]
+        pos = self.pos
+        self._count_to(pos)  # the text before `pos` is about to be dropped
         if not super()._fill():
             return False
-        self.dropped += len(dropped.encode(self.encoding, "surrogateescape"))
+        self.counted -= pos  # the buffer now starts at the old `pos`
         return True
 
     def _at_statement(self) -> None:
         if self.header is None and self.target in self.tables:
             self.header = tuple(self.tables[self.target][0])
-        at = self.dropped + len(self.buf[: self.pos].encode(self.encoding, "surrogateescape"))
-        if at - (self.cuts[-1][0] if self.cuts else 0) >= self.size:
-            self.cuts.append((at, self.resume_state()))
+        self._count_to(self.pos)
+        if self.bytes - (self.cuts[-1][0] if self.cuts else 0) >= self.size:
+            self.cuts.append((self.bytes, self.resume_state()))
 
 
-def dump_ranges(path: Path, src: SqlSource, size: int) -> list[DumpRange] | None:
-    """The dump cut at statement starts into ranges of about `size` bytes, or None when it is
-    small or cannot be cut exactly (see the module doc)."""
+def dump_ranges(path: Path, src: SqlSource, size: int | None = None) -> list[DumpRange] | None:
+    """The dump cut at statement starts into ranges of about `size` bytes (default
+    RANGE_BYTES, as CSV files), or None when it is small or cannot be cut exactly (see the
+    module doc)."""
+    from pipeline.extract import ranges
     from pipeline.extract.rows import MissingColumns, plan_columns
     from pipeline.extract.sql.dump import NOT_A_DUMP
 
+    size = size or ranges.RANGE_BYTES
     total = path.stat().st_size
     if src.layout == "long" or total <= size or path.suffix.lower() in COMPRESSED:
         return None
