@@ -4,6 +4,7 @@ once (fast tokenizer, no special tokens added: the template writes BOS itself, a
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ import jinja2
 
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog
+from pipeline.render.bounds import prefix_bounds_exact, prefix_cut
 from pipeline.render.control import ControlTokens, UnescapableTokenError
 from pipeline.render.masking import (
     labels_from_ranges,
@@ -48,6 +50,12 @@ STAGE = "render"
 # for code and CJK; a tail that fits is re-tokenized whole): with ShareGPT at max_length 512, most
 # characters of long dialogs were tokenized only to be cut away
 PRECUT_CHARS_PER_TOKEN = 8
+# drop_turns on a dialog whose shortest cut (system prompt and last turn) has more than
+# PROBE_MIN_CHARS_PER_TOKEN characters per token of budget first tokenizes at most
+# PROBE_CHARS_PER_TOKEN x the budget of it (cut where the count is a lower bound, bounds.py): a
+# count over budget rejects the dialog without tokenizing the rest
+PROBE_MIN_CHARS_PER_TOKEN = 4
+PROBE_CHARS_PER_TOKEN = 6
 
 
 @dataclass
@@ -65,6 +73,10 @@ class Sample:
     trained_ranges: list[tuple[int, int]] = field(default_factory=list)
     encoding: Any = None  # the batch tokenizer's Encoding of `text` (kept for drop_turns cuts)
     precut: bool = False  # turns dropped before the first tokenization (see `_precut`)
+    probe: int | None = None  # the turns its shortest cut drops, while that is tokenized (`_probe`)
+    probed: bool = False  # the shortest cut was considered for a probe, or tokenized as one
+    probe_text: str = ""  # the text tokenized for the probe
+    probe_tokens: int = 0  # its tokens (a lower bound of the shortest cut's)
     whole: bool = False  # a precut that fitted at once: tokenize the whole dialog instead
     error: tuple[str, str] | None = None  # (reject reason, detail)
     ready: bool = False  # rendered ahead (text and char_spans set, or error) by `start_batch`
@@ -120,6 +132,12 @@ class DialogRenderer:
             for i, t in tokenizer.added_tokens_decoder.items()
             if not (t.lstrip or t.rstrip or t.single_word or t.normalized)
         )
+        self.added_texts = sorted(
+            (t.content for t in tokenizer.added_tokens_decoder.values()), key=len, reverse=True
+        )
+        # probes need prefix bounds, and added tokens found in text as the tokenizer finds them
+        self.bounded = prefix_bounds_exact(tokenizer) and bool(self.added_texts)
+        self.added_pattern = re.compile("|".join(map(re.escape, self.added_texts)))
         self.finder = SpanFinder(
             lambda m, agp: self._render(m, agp)[0],
             tokenizer,
@@ -155,7 +173,6 @@ class DialogRenderer:
                 self._render_escaped(sample)
                 return None
             sample.text, spans = self._text_and_spans(sample.messages)
-            spans = self._precut(sample, spans)
         except SpanError as e:
             sample.error = ("assistant_spans_not_found", str(e))
             return None
@@ -165,8 +182,55 @@ class DialogRenderer:
         except (jinja2.TemplateError, TypeError, ValueError) as e:
             sample.error = ("template_error", str(e) or type(e).__name__)
             return None
-        sample.char_spans = spans
+        probe = self._probe(sample)
+        if probe is not None:
+            return probe
+        sample.char_spans = self._precut(sample, spans)
         return sample.text
+
+    def _probe(self, sample: Sample) -> str | None:
+        """Under drop_turns, the text that bounds a long dialog's shortest cut from below (all of
+        it, or a prefix cut as bounds.py allows), to be tokenized before anything else; None if
+        there is no probe. Its count over budget proves every cut over budget: the shortest cut
+        renders as the dialog with its earlier turns cut out between added tokens, so each longer
+        cut holds its tokens and more. Where the last turn holds no answer, or rendering the
+        shortest cut fails, no probe is made, as the turns drop_turns tries end there otherwise."""
+        if (
+            not self.bounded
+            or self.cfg.truncation != "drop_turns"
+            or sample.cut
+            or sample.whole
+            or sample.probed
+            or len(sample.text) <= PROBE_MIN_CHARS_PER_TOKEN * self.max_length
+        ):
+            return None
+        sample.probed = True
+        _, rest = split_system(sample.messages)
+        starts = turn_starts(rest)
+        if not any(m["role"] == "assistant" for m in rest[starts[-1] :]):
+            return None
+        last = len(starts) - 1
+        text = sample.text
+        if last:
+            shortest = cut_messages(sample.messages, last)
+            try:
+                text, _ = self._text_and_spans(shortest)
+            except (SpanError, UnescapableTokenError, jinja2.TemplateError, TypeError, ValueError):
+                return None
+            starts_at = [m.start() for m in self.added_pattern.finditer(sample.text)]
+            if splice_point(sample.text, text, starts_at) is None:
+                return None
+        if len(text) <= PROBE_MIN_CHARS_PER_TOKEN * self.max_length:
+            return None
+        limit = PROBE_CHARS_PER_TOKEN * self.max_length
+        if len(text) > limit:
+            text = text[: prefix_cut(text, limit, self.added_texts)]
+            if not text:
+                return None
+        elif not last:  # the probe would be the whole dialog: tokenize it as usual instead
+            return None
+        sample.probe, sample.probe_text = last, text
+        return text
 
     def _precut(self, sample: Sample, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Under drop_turns, cut a long dialog (not yet tokenized, nothing dropped) at the latest
@@ -312,7 +376,12 @@ class DialogRenderer:
         texts: list[str] = []
         todo: list[Sample] = []
         for s in samples:
-            text = (s.text if s.error is None else None) if s.ready else self._start(s)
+            if not s.ready:
+                text = self._start(s)
+            elif s.error is not None:
+                text = None
+            else:
+                text = s.probe_text if s.probe is not None else s.text
             s.ready = False  # a retry renders its shortened messages afresh
             if text is not None:
                 texts.append(text)
@@ -320,7 +389,10 @@ class DialogRenderer:
         if texts:
             batch = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False)
             for s, enc in zip(todo, batch.encodings, strict=True):
-                self._finish(s, enc)
+                if s.probe is None:
+                    self._finish(s, enc)
+                else:
+                    s.probe_tokens = len(enc)
 
     # ---------------------------------------------------------------- batches
 
@@ -361,6 +433,13 @@ class DialogRenderer:
             retry = []
             for s in pending:
                 if s.error is not None:
+                    continue
+                if s.probe is not None:  # over budget: so is every cut; else render it as usual
+                    if s.probe_tokens > self.max_length:
+                        s.error = ("too_long", f"still over budget after dropping {s.probe} turns")
+                    else:
+                        retry.append(s)
+                    s.probe, s.probe_text = None, ""
                     continue
                 reason = over_budget(len(s.input_ids), s.n_trained, self.cfg, self.max_length)
                 if s.precut:  # first tokenized after a precut
