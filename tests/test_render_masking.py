@@ -286,18 +286,27 @@ def test_drop_turns_splices_the_full_encoding_exactly(
     if splices:
         assert any(spliced)
     assert any(s.cut for s in precut)
-    # a precut tail over budget is never tokenized whole again, however its cut is then found
-    assert not any(s.whole for s in precut)
+    # a precut tail over budget is never cut again with a longer tail, however its cut is found
+    assert not any(s.precut_chars for s in precut)
 
 
-def test_a_precut_that_fits_at_once_is_tokenized_whole(smol_tokenizer, monkeypatch):
+def test_a_precut_that_fits_at_once_is_cut_again_with_a_longer_tail(smol_tokenizer, monkeypatch):
     """A precut tail that already fits may have dropped more turns than needed: the dialog is then
-    tokenized whole and cut as usual, so the row keeps every turn that fits."""
+    cut again keeping twice the characters, until a tail breaks the budget or the dialog is
+    tokenized whole, so the row keeps every turn that fits."""
     from pipeline.render import dialogs as D
 
     monkeypatch.setattr(D, "PRECUT_CHARS_PER_TOKEN", 1)  # a precut that surely over-cuts
+    tails, real = [], D.DialogRenderer._precut
+
+    def spy(self, s, spans):
+        tails.append(s.precut_chars)
+        return real(self, s, spans)
+
+    monkeypatch.setattr(D.DialogRenderer, "_precut", spy)
     d = long_dialog(6)
     rows, stats, cfg = render([d], smol_tokenizer, template="chatml", max_length=250)
+    assert tails[:3] == [0, 500, 1000]  # the tail kept doubles after each fit
     monkeypatch.setattr(D.DialogRenderer, "_precut", lambda self, s, spans: spans)
     want, _, _ = render([d], smol_tokenizer, template="chatml", max_length=250)
     assert rows == want and stats.kept == 1

@@ -1,6 +1,7 @@
 """Prefix bounds and the drop_turns probe: the ids of a prefix cut by `prefix_cut` are the first
-ids of the whole text's, and probing the shortest cut rejects exactly the dialogs, with exactly
-the reasons and details, that trying cut after cut rejects."""
+ids of the whole text's, and probing the shortest cut (and cutting long dialogs before
+tokenizing them) keeps and rejects exactly the dialogs, with exactly the reasons and details,
+that tokenizing each whole dialog and trying cut after cut does."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pipeline.records import Dialog, Message
 from pipeline.render import audit, render_dialogs
 from pipeline.render import dialogs as D
 from pipeline.render.bounds import _SPLIT_PATTERNS, prefix_bounds_exact, prefix_cut
+from pipeline.render.truncation import max_cut
 from pipeline.stage import RejectSink, Report
 
 # pieces a text is drawn from: words, contractions, digits, every kind of space, punctuation,
@@ -151,7 +153,7 @@ def _render(dialogs, tokenizer, **cfg):
     ("template", "max_length"),
     [("auto", 160), ("chatml", 160), ("qwen3", 300), ("llama3", 400), ("auto", 2048)],
 )
-def test_probing_the_shortest_cut_changes_no_row_and_no_reject(
+def test_probes_and_precuts_change_no_row_and_no_reject(
     smol_tokenizer, template, max_length, monkeypatch
 ):
     dialogs = _probe_dialogs()
@@ -168,6 +170,7 @@ def test_probing_the_shortest_cut_changes_no_row_and_no_reject(
         dialogs, smol_tokenizer, template=template, max_length=max_length
     )
     monkeypatch.setattr(D.DialogRenderer, "_probe", lambda self, sample: None)
+    monkeypatch.setattr(D.DialogRenderer, "_precut", lambda self, sample, spans: spans)
     want_rows, want_rejects, want_changed, _ = _render(
         dialogs, smol_tokenizer, template=template, max_length=max_length
     )
@@ -178,14 +181,10 @@ def test_probing_the_shortest_cut_changes_no_row_and_no_reject(
         assert any(r[1] == "too_long" for r in rejects)
 
 
-def test_no_probe_when_the_last_turn_holds_no_answer(smol_tokenizer, monkeypatch):
-    made = []
-    real = D.DialogRenderer._probe
+def test_the_reject_detail_names_the_last_cut_that_keeps_an_answer():
+    def msgs(*roles):
+        return [{"role": r, "content": "x"} for r in roles]
 
-    def spy(self, sample):
-        made.append(real(self, sample))
-        return made[-1]
-
-    monkeypatch.setattr(D.DialogRenderer, "_probe", spy)
-    _render(_probe_dialogs()[-1:], smol_tokenizer, max_length=160)
-    assert made and all(m is None for m in made)
+    assert max_cut(msgs("system", "user", "assistant", "user", "assistant")) == 1
+    assert max_cut(msgs("user", "assistant", "user")) == 0  # the last turn holds no answer
+    assert max_cut(msgs("assistant", "user", "user", "assistant", "user", "assistant", "user")) == 2

@@ -35,8 +35,10 @@ from pipeline.render.templates import (
 )
 from pipeline.render.truncation import (
     cut_messages,
+    max_cut,
     next_cut,
     over_budget,
+    over_budget_detail,
     splice_point,
     split_system,
     turn_starts,
@@ -47,9 +49,9 @@ STAGE = "render"
 # drop_turns on a dialog whose rendering has more than this many characters per token of budget
 # drops its earliest turns before tokenizing, keeping a tail of at least that many characters,
 # still over budget unless its tokens average more characters than this (4-5 for English, fewer
-# for code and CJK; a tail that fits is re-tokenized whole): with ShareGPT at max_length 512, most
-# characters of long dialogs were tokenized only to be cut away
-PRECUT_CHARS_PER_TOKEN = 8
+# for code and CJK; a tail that fits is cut again with twice the characters): with ShareGPT at
+# max_length 512, most characters of long dialogs were tokenized only to be cut away
+PRECUT_CHARS_PER_TOKEN = 5
 # drop_turns on a dialog whose shortest cut (system prompt and last turn) has more than
 # PROBE_MIN_CHARS_PER_TOKEN characters per token of budget first tokenizes at most
 # PROBE_CHARS_PER_TOKEN x the budget of it (cut where the count is a lower bound, bounds.py): a
@@ -77,7 +79,7 @@ class Sample:
     probed: bool = False  # the shortest cut was considered for a probe, or tokenized as one
     probe_text: str = ""  # the text tokenized for the probe
     probe_tokens: int = 0  # its tokens (a lower bound of the shortest cut's)
-    whole: bool = False  # a precut that fitted at once: tokenize the whole dialog instead
+    precut_chars: int = 0  # the tail a precut keeps, once a shorter one fitted (0: the default)
     error: tuple[str, str] | None = None  # (reject reason, detail)
     ready: bool = False  # rendered ahead (text and char_spans set, or error) by `start_batch`
 
@@ -193,23 +195,18 @@ class DialogRenderer:
         it, or a prefix cut as bounds.py allows), to be tokenized before anything else; None if
         there is no probe. Its count over budget proves every cut over budget: the shortest cut
         renders as the dialog with its earlier turns cut out between added tokens, so each longer
-        cut holds its tokens and more. Where the last turn holds no answer, or rendering the
-        shortest cut fails, no probe is made, as the turns drop_turns tries end there otherwise."""
+        cut holds its tokens and more. Where rendering the shortest cut fails, no probe is made:
+        drop_turns rejects such a dialog for that failure once it reaches that cut."""
         if (
             not self.bounded
             or self.cfg.truncation != "drop_turns"
             or sample.cut
-            or sample.whole
             or sample.probed
             or len(sample.text) <= PROBE_MIN_CHARS_PER_TOKEN * self.max_length
         ):
             return None
         sample.probed = True
-        _, rest = split_system(sample.messages)
-        starts = turn_starts(rest)
-        if not any(m["role"] == "assistant" for m in rest[starts[-1] :]):
-            return None
-        last = len(starts) - 1
+        last = max_cut(sample.messages)
         text = sample.text
         if last:
             shortest = cut_messages(sample.messages, last)
@@ -236,14 +233,11 @@ class DialogRenderer:
         """Under drop_turns, cut a long dialog (not yet tokenized, nothing dropped) at the latest
         turn whose tail still has PRECUT_CHARS_PER_TOKEN x the budget in characters, so only that
         tail is tokenized; its spans. The turns still to drop are then found as for any dialog over
-        budget, and one that fits at once is tokenized whole after all (it may need fewer cuts)."""
-        limit = PRECUT_CHARS_PER_TOKEN * self.max_length
-        if (
-            self.cfg.truncation != "drop_turns"
-            or sample.cut
-            or sample.whole
-            or len(sample.text) <= limit
-        ):
+        budget; a tail that fits at once may have dropped too many turns, so the dialog is cut
+        again keeping twice the characters (`precut_chars`), until a tail breaks the budget or
+        the dialog is tokenized whole."""
+        limit = sample.precut_chars or PRECUT_CHARS_PER_TOKEN * self.max_length
+        if self.cfg.truncation != "drop_turns" or sample.cut or len(sample.text) <= limit:
             return spans
         _, rest = split_system(sample.messages)
         roles = [m["role"] for m in rest]
@@ -337,7 +331,7 @@ class DialogRenderer:
             k = next_cut(messages, n_tokens, assistant, trained, self.cfg, self.max_length)
             shorter = cut_messages(full, cut + k)
             if shorter is None:
-                s.error = (reason, f"still over budget after dropping {cut} turns")
+                s.error = (reason, over_budget_detail(full))
                 return True
             try:
                 text, spans = self._text_and_spans(shorter)
@@ -436,7 +430,7 @@ class DialogRenderer:
                     continue
                 if s.probe is not None:  # over budget: so is every cut; else render it as usual
                     if s.probe_tokens > self.max_length:
-                        s.error = ("too_long", f"still over budget after dropping {s.probe} turns")
+                        s.error = ("too_long", over_budget_detail(s.messages))
                     else:
                         retry.append(s)
                     s.probe, s.probe_text = None, ""
@@ -444,9 +438,11 @@ class DialogRenderer:
                 reason = over_budget(len(s.input_ids), s.n_trained, self.cfg, self.max_length)
                 if s.precut:  # first tokenized after a precut
                     s.precut = False
-                    if reason is None:  # fewer dropped turns might fit: tokenize it whole
-                        s.messages, s.cut, s.whole = self.messages_for(s.dialog), 0, True
-                        s.encoding = None
+                    if reason is None:  # fewer dropped turns might fit: a longer tail
+                        s.messages, s.cut, s.encoding = self.messages_for(s.dialog), 0, None
+                        s.precut_chars = 2 * (
+                            s.precut_chars or PRECUT_CHARS_PER_TOKEN * self.max_length
+                        )
                         retry.append(s)
                         continue
                 if reason is None:
@@ -469,7 +465,7 @@ class DialogRenderer:
                 )
                 cut = cut_messages(full, s.cut + k)
                 if cut is None:
-                    s.error = (reason, f"still over budget after dropping {s.cut} turns")
+                    s.error = (reason, over_budget_detail(full))
                     continue
                 s.cut += k
                 s.messages = cut

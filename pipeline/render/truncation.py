@@ -57,6 +57,22 @@ def cut_messages(messages: list[dict[str, str]], k: int) -> list[dict[str, str]]
     return system + kept
 
 
+def max_cut(messages: list[dict[str, str]]) -> int:
+    """The most turns `cut_messages` can drop while an assistant message remains (0 if none can)."""
+    _, rest = split_system(messages)
+    starts = turn_starts(rest)
+    for k in range(len(starts) - 1, 0, -1):
+        if any(m["role"] == "assistant" for m in rest[starts[k] :]):
+            return k
+    return 0
+
+
+def over_budget_detail(messages: list[dict[str, str]]) -> str:
+    """The detail of a drop_turns reject: every cut up to the last that keeps an answer broke
+    the budget (whichever cuts were tokenized to learn it)."""
+    return f"still over budget after dropping {max_cut(messages)} turns"
+
+
 def next_cut(
     messages: list[dict[str, str]],
     n_tokens: int,
