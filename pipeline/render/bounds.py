@@ -57,15 +57,14 @@ def _plain_byte_level(pre: dict[str, Any] | None) -> bool:
 def prefix_bounds_exact(tokenizer: Any) -> bool:
     """Whether ids of a prefix cut by `prefix_cut` are a prefix of the whole text's ids: a fast
     byte-level BPE tokenizer without normalizer or dropout whose added tokens are matched as they
-    are (no stripping, no normalizing)."""
+    are (no stripping, no normalizing). Reads the backend's parts, not its whole JSON (vocab)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:
+    if backend is None or backend.normalizer is not None or backend.pre_tokenizer is None:
         return False
-    spec = json.loads(backend.to_str())
-    model = spec.get("model") or {}
-    if spec.get("normalizer") is not None or model.get("type") != "BPE" or model.get("dropout"):
+    model = backend.model
+    if type(model).__name__ != "BPE" or model.dropout:
         return False
-    if not _plain_byte_level(spec.get("pre_tokenizer")):
+    if not _plain_byte_level(json.loads(backend.pre_tokenizer.__getstate__())):
         return False
     return all(
         not (t.lstrip or t.rstrip or t.single_word or t.normalized)
