@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError
-from pipeline.rows import n_supervised, shard_row_schema
+from pipeline.rows import arrow_table, n_supervised, shard_row_schema
 
 SPLITS = ("train", "validation")
 PROVENANCE = "provenance.jsonl"  # sidecar: one line per sample, id -> where it came from
@@ -142,7 +142,7 @@ def _write_table(
     for i in range(0, len(entries), CONVERT_ROWS):
         part = entries[i : i + CONVERT_ROWS]
         rows = load(part) if load is not None else part
-        parts.append(pa.Table.from_pylist([shard_row(r) for r in rows], schema=schema))
+        parts.append(arrow_table([shard_row(r) for r in rows], schema))
     table = pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
     del parts
     pq.write_table(table, path, row_group_size=max(len(entries), 1), **PARQUET_OPTIONS)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.records import Dialog, Document, record_from_dict
-from pipeline.rows import n_supervised, token_row_schema
+from pipeline.rows import arrow_table, n_supervised, token_row_schema
 
 ROW_BATCH = 256  # rows per Arrow record batch in a row spill (the unit a fetch reads)
 
@@ -66,10 +66,8 @@ class RowWriter:
         return stored
 
     def _flush(self) -> None:
-        import pyarrow as pa
-
         if self._pending:
-            self._writer.write_batch(pa.RecordBatch.from_pylist(self._pending, schema=self.schema))
+            self._writer.write_table(arrow_table(self._pending, self.schema))
             self._pending = []
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from pipeline.records import Dialog
 from pipeline.render.audit import audit_or_raise
 from pipeline.render.dialogs import STAGE, render_dialogs
 from pipeline.render.templates import load_chat_template
-from pipeline.rows import token_row_schema
+from pipeline.rows import arrow_table, token_row_schema
 from pipeline.stage import RejectSink, Report, read_records
 
 
@@ -38,10 +38,9 @@ def read_dialogs(path: Path, report: Report, sink: RejectSink) -> list[Dialog]:
 
 def write_rows(out: Path, rows: list[dict]) -> None:
     """Parquet with list<int32> token columns, written to a temp file then renamed."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(rows, schema=token_row_schema())
+    table = arrow_table(rows, token_row_schema())
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     pq.write_table(table, tmp)
