@@ -299,8 +299,11 @@ class DumpScanner(SlowPath):
         row_no = 0
         d = self.dialect
         grouped = None  # after the first row: one regex giving each value as a group
+        ncols = 0  # and its number of values, for `Dialect.quick_row` first
         while True:
-            if grouped is not None and (gm := grouped.match(self.buf, self.pos)) is not None:
+            if ncols and (quick := d.quick_row(self.buf, self.pos, ncols)) is not None:
+                values, sep, self.pos = quick
+            elif grouped is not None and (gm := grouped.match(self.buf, self.pos)) is not None:
                 g = gm.groups()
                 values, sep = d.decode_groups(g[:-1]), g[-1]
                 self.pos = gm.end()
@@ -328,6 +331,7 @@ class DumpScanner(SlowPath):
             row_no += 1
             if wanted and grouped is None:
                 grouped = self._grouped_row(len(values))
+                ncols = len(values)
             if wanted:
                 if bin_idx:
                     for i in bin_idx:
