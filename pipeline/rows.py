@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 # The label that no loss is taken on (PyTorch's CrossEntropyLoss ignore_index, which HF models use).
 IGNORE = -100
+_LIST_OFFSET_MAX = 2**31 - 1  # the most values one Arrow list<...> array holds (int32 offsets)
 
 
 class _TokenRowRequired(TypedDict):
@@ -104,8 +105,10 @@ def _int32_lists(lists: list[Sequence[int] | None], np: Any, pa: Any) -> Any:
     """A list<int32> array from Python int sequences (None: a null entry)."""
     nulls = [x is None for x in lists]
     present = [() if x is None else x for x in lists]
-    offsets = np.zeros(len(present) + 1, dtype=np.int32)
+    offsets = np.zeros(len(present) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, present), np.int64, len(present)), out=offsets[1:])
+    if offsets[-1] > _LIST_OFFSET_MAX:  # Arrow's own conversion then, as from_pylist: never wrapped
+        return pa.array(lists, type=pa.list_(pa.int32()))
     flat = np.fromiter(chain.from_iterable(present), np.int32, int(offsets[-1]))
     mask = pa.array(nulls, type=pa.bool_()) if any(nulls) else None
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat), mask=mask)
+    return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat), mask=mask)
