@@ -54,6 +54,13 @@ def _plain_byte_level(pre: dict[str, Any] | None) -> bool:
     )
 
 
+def plain_added(token: Any) -> bool:
+    """Whether an added token (a tokenizers AddedToken) is matched in text exactly as written: no
+    stripping around it, no word-boundary rule, no normalizing; text between two such tokens is
+    encoded on its own."""
+    return not (token.lstrip or token.rstrip or token.single_word or token.normalized)
+
+
 def prefix_bounds_exact(tokenizer: Any) -> bool:
     """Whether ids of a prefix cut by `prefix_cut` are a prefix of the whole text's ids: a fast
     byte-level BPE tokenizer without normalizer or dropout whose added tokens are matched as they
@@ -66,10 +73,7 @@ def prefix_bounds_exact(tokenizer: Any) -> bool:
         return False
     if not _plain_byte_level(json.loads(backend.pre_tokenizer.__getstate__())):
         return False
-    return all(
-        not (t.lstrip or t.rstrip or t.single_word or t.normalized)
-        for t in tokenizer.added_tokens_decoder.values()
-    )
+    return all(plain_added(t) for t in tokenizer.added_tokens_decoder.values())
 
 
 def prefix_cut(text: str, limit: int, added: list[str]) -> int:

@@ -16,7 +16,7 @@ import jinja2
 
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog
-from pipeline.render.bounds import prefix_bounds_exact, prefix_cut
+from pipeline.render.bounds import plain_added, prefix_bounds_exact, prefix_cut
 from pipeline.render.control import ControlTokens, UnescapableTokenError
 from pipeline.render.masking import (
     labels_from_ranges,
@@ -130,9 +130,7 @@ class DialogRenderer:
         # added tokens matched as they are (no strip, no normalizing): the text between two of
         # them encodes on its own, so a drop_turns cut at them can splice the full encoding
         self.plain_added_ids = sorted(
-            i
-            for i, t in tokenizer.added_tokens_decoder.items()
-            if not (t.lstrip or t.rstrip or t.single_word or t.normalized)
+            i for i, t in tokenizer.added_tokens_decoder.items() if plain_added(t)
         )
         self.added_texts = sorted(
             (t.content for t in tokenizer.added_tokens_decoder.values()), key=len, reverse=True

@@ -298,12 +298,12 @@ class DumpScanner(SlowPath):
         self.pos = m.end()
         row_no = 0
         d = self.dialect
-        grouped = None  # after the first row: one regex giving each value as a group
-        ncols = 0  # and its number of values, for `Dialect.quick_row` first
+        ncols = 0  # values per row, from the first wanted row: later rows are read by quick_row,
+        # or else by one regex giving each value as a group
         while True:
             if ncols and (quick := d.quick_row(self.buf, self.pos, ncols)) is not None:
                 values, sep, self.pos = quick
-            elif grouped is not None and (gm := grouped.match(self.buf, self.pos)) is not None:
+            elif ncols and (gm := self._grouped_row(ncols).match(self.buf, self.pos)) is not None:
                 g = gm.groups()
                 values, sep = d.decode_groups(g[:-1]), g[-1]
                 self.pos = gm.end()
@@ -329,8 +329,7 @@ class DumpScanner(SlowPath):
                     return
                 self.pos = end
             row_no += 1
-            if wanted and grouped is None:
-                grouped = self._grouped_row(len(values))
+            if wanted and not ncols:
                 ncols = len(values)
             if wanted:
                 if bin_idx:
