@@ -17,6 +17,7 @@ import jinja2
 from pipeline.config import RenderConfig
 from pipeline.records import Dialog
 from pipeline.render.bounds import plain_added, prefix_bounds_exact, prefix_cut
+from pipeline.render.bytebpe import encoder_for
 from pipeline.render.control import ControlTokens, UnescapableTokenError
 from pipeline.render.masking import (
     labels_from_ranges,
@@ -115,9 +116,12 @@ class DialogRenderer:
         tokenizer: Any,
         template: str | None = None,
         max_length: int | None = None,
+        fast_tokenizer: bool = True,
     ) -> None:
         self.cfg = cfg
         self.tokenizer = tokenizer
+        # texts -> Encodings: tiktoken where it provably encodes as the tokenizer does (bytebpe.py)
+        self.encode = encoder_for(tokenizer, fast_tokenizer)
         self.template = template or load_chat_template(cfg.template, tokenizer)
         self.max_length = max_length or cfg.max_length
         self.variables = template_variables(tokenizer)
@@ -379,8 +383,7 @@ class DialogRenderer:
                 texts.append(text)
                 todo.append(s)
         if texts:
-            batch = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False)
-            for s, enc in zip(todo, batch.encodings, strict=True):
+            for s, enc in zip(todo, self.encode(texts), strict=True):
                 if s.probe is None:
                     self._finish(s, enc)
                 else:
