@@ -21,7 +21,7 @@ Whole processes, as a user runs them (wall time from process start, imports and 
 included; 10,000 dialogs as a records JSONL, repeated, min/median/max):
 - `rawtune render records.jsonl --tokenizer smollm2-135m-instruct --max-length 2048` (CLI
   defaults: the tokenizer's template, drop_turns, escaping, the 200-row audit; writes Parquet);
-  its batched tokenizer call uses the 2 cores (the tokenizers library's threads);
+  its batched encoding uses the 2 cores (tiktoken's threads for SmolLM2, render/bytebpe.py);
 - TRL: a script that loads the tokenizer with AutoTokenizer and builds an SFTTrainer with
   assistant_only_loss and packing_strategy="bfd" (its dataset preparation: template, tokenize,
   masks, truncation, packing), with `dataset_num_proc` = --trl-num-proc (2: both cores, as rawtune);
@@ -303,7 +303,7 @@ def whole_processes(n: int, max_length: int, repeats: int, trl_num_proc: int) ->
         "repeats": len(results["rawtune_render"]),
         "template": "SmolLM2's own (rawtune, floor); its copy with generation blocks (TRL)",
         "cores": {
-            "rawtune": "tokenizers threads (2 cores)",
+            "rawtune": "tiktoken threads (2 cores)",
             "floor": "tokenizers threads",
             "trl": f"dataset_num_proc={trl_num_proc}",
         },
