@@ -33,13 +33,14 @@ RENDER_BATCHES_PER_TASK = 4  # render tasks cover this many render batches of re
 
 
 def versions() -> dict[str, str]:
-    import tokenizers
-    import transformers
+    """Versions for the manifest, read from package metadata: importing transformers here would
+    cost the driver over a second that nothing else in it needs (its workers tokenize)."""
+    from importlib.metadata import version
 
     return {
         "rawtune": __version__,
-        "transformers": transformers.__version__,
-        "tokenizers": tokenizers.__version__,
+        "transformers": version("transformers"),
+        "tokenizers": version("tokenizers"),
         "python": platform.python_version(),
     }
 

@@ -240,7 +240,9 @@ class FastEncoder:
 
     def __init__(self, tokenizer: Any, core: Any, byte_lens: np.ndarray, route: re.Pattern[str]):
         self.tokenizer, self.core, self.byte_lens, self.route = tokenizer, core, byte_lens, route
-        self.threads = max(1, min(8, os.cpu_count() or 1))
+        # the cores, unless told to keep to one thread as the tokenizers library is (pool workers)
+        one = os.environ.get("TOKENIZERS_PARALLELISM", "").lower() in ("0", "false", "off", "no")
+        self.threads = 1 if one else max(1, min(8, os.cpu_count() or 1))
 
     def __call__(self, texts: Sequence[str]) -> list[Any]:
         out: list[Any] = [None] * len(texts)
