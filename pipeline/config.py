@@ -7,22 +7,22 @@ config fails before torch or transformers are imported.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import UserError
 
 
 class Strict(BaseModel):
-    """Base for every config section: unknown keys are errors."""
+    """Base for every config section: unknown keys are errors. Schemas are built when a model is
+    first used, so a process that needs one section (a worker reading a SQL dump) does not pay
+    0.1 s building all of them at import."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # ---------------------------------------------------------------- sources (extract stage)
@@ -462,17 +462,6 @@ class RunConfig(Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-SourceOptions.model_rebuild()
-TabularSource.model_rebuild()
-CsvSource.model_rebuild()
-SqlSource.model_rebuild()
-RecordSource.model_rebuild()
-JsonSource.model_rebuild()
-ParquetSource.model_rebuild()
-HfSource.model_rebuild()
-SlopConfig.model_rebuild()
-
-
 # ---------------------------------------------------------------- loading and errors
 
 
@@ -484,6 +473,7 @@ def _model_at(path: tuple[int | str, ...], start: Any = None) -> type[BaseModel]
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
+        model.model_rebuild()  # schemas are built on first use: resolve its annotations now
         field = model.model_fields.get(part)
         if field is None:
             return None
@@ -522,6 +512,8 @@ def format_error(err: dict[str, Any], raw: Any) -> str:
     loc = tuple(p for p in err["loc"] if p not in KINDS)
     key = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
+        from difflib import get_close_matches
+
         owner = _source_model(raw, loc) if len(loc) == 3 else None
         if owner is None and len(loc) > 3 and (source := _source_model(raw, loc)):
             owner = _model_at(loc[2:], source)  # a key nested in a source, e.g. fields.*
@@ -529,7 +521,7 @@ def format_error(err: dict[str, Any], raw: Any) -> str:
         msg = "unknown key"
         if owner is not None:
             names = [f.alias or n for n, f in owner.model_fields.items()]
-            close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+            close = get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
             msg += (
                 f" (did you mean '{close[0]}'?)"
                 if close
@@ -551,6 +543,8 @@ def _set_override(data: dict[str, Any], assignment: str) -> None:
     for part in parts[:-1]:
         node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     last = parts[-1]
+    import yaml
+
     parsed = yaml.safe_load(value) if value.strip() else ""
     if isinstance(node, list):
         node[int(last)] = parsed
@@ -560,6 +554,8 @@ def _set_override(data: dict[str, Any], assignment: str) -> None:
 
 def load_config(path: str | Path | None, overrides: list[str] | None = None) -> RunConfig:
     """Read a YAML config (or defaults if None), apply --set overrides, validate; UserError on any problem."""
+    import yaml  # here, not at import: a worker that only needs a source model never parses YAML
+
     raw: dict[str, Any] = {}
     where = str(path) if path else "(defaults)"
     if path is not None:
