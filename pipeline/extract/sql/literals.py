@@ -123,8 +123,9 @@ class Dialect:
         Why by hand: the regex tests a character class at every character of a string, and
         backslash strings (mysqldump's) take a turn of its escape loop at every escaped newline
         and quote, which made the row regex about 40% of extracting a mysqldump. Here a string's
-        end is found with str.find, and only the quotes in it are looked at (`_string_close`)."""
-        backslash, unescape = self.backslash, self.unescape
+        end is found with str.find; only where that quote is doubled or follows a backslash are the
+        string's quotes looked at one by one (`_string_close`)."""
+        backslash, unescape, find = self.backslash, self.unescape, buf.find
         values: list = []
         try:
             while buf[pos] in _ASCII_SPACE:
@@ -136,9 +137,13 @@ class Dialect:
             for i in range(ncols):
                 c = buf[p]
                 if c == "'":
-                    j = self._string_close(buf, p + 1)
-                    if j < 0:
+                    j = find("'", p + 1)  # the usual close: a quote not doubled nor escaped
+                    if j < 0 or j + 1 == len(buf):
                         return None
+                    if buf[j + 1] == "'" or (backslash and buf[j - 1] == "\\"):
+                        j = self._string_close(buf, p + 1)
+                        if j < 0:
+                            return None
                     body = buf[p + 1 : j]
                     p = j + 1
                     if "\\" in body:
