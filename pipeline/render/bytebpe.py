@@ -138,12 +138,16 @@ def _class_body(runs: Iterable[Sequence[int]], python: bool = False) -> str:
 
 
 def spelled_pattern() -> str:
-    """GPT2_PATTERN with its classes spelled out as the tokenizers library's engine matches them."""
+    """GPT2_PATTERN (ByteLevel's built-in regex) with its classes spelled out as the tokenizers
+    library's engine matches them."""
     cls = engine_classes()
     letters, numbers, spaces = (_class_body(cls[k]) for k in "LNS")
     return (
-        f"'s|'t|'re|'ve|'m|'ll|'d| ?[{letters}]+| ?[{numbers}]+| ?[^{spaces}{letters}{numbers}]+"
-        f"|[{spaces}]+(?![^{spaces}])|[{spaces}]+"
+        GPT2_PATTERN.replace(r"[^\s\p{L}\p{N}]", f"[^{spaces}{letters}{numbers}]")
+        .replace(r"(?!\S)", f"(?![^{spaces}])")
+        .replace(r"\p{L}", f"[{letters}]")
+        .replace(r"\p{N}", f"[{numbers}]")
+        .replace(r"\s", f"[{spaces}]")
     )
 
 
