@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import real_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.render import bytebpe
-from tests.conftest import real_data
 
 
 @pytest.fixture(scope="module")
