@@ -537,14 +537,14 @@ def _set_override(data: dict[str, Any], assignment: str) -> None:
     """Apply `a.b.c=value` (value parsed as YAML) to the raw config dict."""
     if "=" not in assignment:
         raise UserError(f"--set {assignment!r}: expected KEY.PATH=VALUE")
+    import yaml
+
     key, value = assignment.split("=", 1)
     parts = key.strip().split(".")
     node: Any = data
     for part in parts[:-1]:
         node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
     last = parts[-1]
-    import yaml
-
     parsed = yaml.safe_load(value) if value.strip() else ""
     if isinstance(node, list):
         node[int(last)] = parsed

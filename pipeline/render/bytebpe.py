@@ -65,6 +65,11 @@ def _probe_points() -> np.ndarray:
     return points[(points < 0xD800) | (points > 0xDFFF)]
 
 
+def _probe_text(points: np.ndarray) -> str:
+    """The probed code points as one string, in order (a char's index is its index in points)."""
+    return "".join(map(chr, points.tolist()))
+
+
 def _cache_dir() -> Path:
     """Where verdicts and engine classes are kept between runs ($RAWTUNE_CACHE, else
     $XDG_CACHE_HOME/rawtune or ~/.cache/rawtune)."""
@@ -98,7 +103,7 @@ def _read_engine_classes() -> dict[str, list[list[int]]]:
     from tokenizers import Regex, pre_tokenizers
 
     points = _probe_points()
-    text = "".join(map(chr, points.tolist()))
+    text = _probe_text(points)
     out = {}
     for name, pattern in (("L", r"\p{L}+"), ("N", r"\p{N}+"), ("S", r"\s+")):
         split = pre_tokenizers.Split(Regex(pattern), behavior="removed")
@@ -155,7 +160,7 @@ def _routed(missing: set[int]) -> re.Pattern[str]:
     """Characters the tokenizers library must encode: beyond the probed ranges, surrogates, and
     any whose UTF-8 holds one of the `missing` bytes (no single-byte token)."""
     points = _probe_points()
-    raw = np.frombuffer("".join(map(chr, points.tolist())).encode("utf-8"), dtype=np.uint8)
+    raw = np.frombuffer(_probe_text(points).encode("utf-8"), dtype=np.uint8)
     starts = np.flatnonzero((raw & 0xC0) != 0x80)
     lacking = np.isin(raw, np.fromiter(missing, dtype=np.uint8, count=len(missing)))
     routed = np.ones(0x110000, dtype=bool)  # surrogates and unprobed planes
@@ -249,14 +254,15 @@ class FastEncoder:
         self.threads = 1 if one else max(1, min(8, os.cpu_count() or 1))
 
     def __call__(self, texts: Sequence[str]) -> list[Any]:
+        slow: list[int] = []
+        fast: list[int] = []
+        for i, t in enumerate(texts):
+            (slow if self.route.search(t) else fast).append(i)
         out: list[Any] = [None] * len(texts)
-        slow = [i for i, t in enumerate(texts) if self.route.search(t)]
         if slow:
-            for i, enc in zip(
-                slow, hf_encode(self.tokenizer, [texts[i] for i in slow]), strict=True
-            ):
+            encoded = hf_encode(self.tokenizer, [texts[i] for i in slow])
+            for i, enc in zip(slow, encoded, strict=True):
                 out[i] = enc
-        fast = [i for i, t in enumerate(texts) if out[i] is None]
         ids = self.core.encode_batch(
             [texts[i] for i in fast], num_threads=self.threads, allowed_special="all"
         )
@@ -266,8 +272,9 @@ class FastEncoder:
 
     def encoding(self, text: str, ids: list[int]) -> FastEncoding:
         """Char offsets of `ids` (tiktoken's encoding of text): byte spans mapped to characters."""
-        ends = np.cumsum(self.byte_lens[ids])
-        starts = ends - self.byte_lens[ids]
+        lens = self.byte_lens[ids]
+        ends = np.cumsum(lens)
+        starts = ends - lens
         if not text.isascii():
             raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
             char_of = np.cumsum((raw & 0xC0) != 0x80) - 1
