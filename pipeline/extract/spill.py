@@ -58,27 +58,26 @@ class Conversations:
         self.order: dict[str, int] = {}  # after the spill: conversation id -> first appearance
         self.batch: list[Spilled] = []
         self.in_order = True  # every spilled row so far came after the one before in sort order
-        self.last: tuple = ()
+        self.last: tuple = (-1, ())  # the last spilled row's (conversation order, key)
 
     def add(self, cid: str, key: TurnKey, role: str, content: str, loc: str) -> None:
-        if self.file is not None:
-            self._row(cid, key, role, content, loc)
+        if self.file is None:
+            turns = self.groups.get(cid)
+            if turns is None:
+                turns = self.groups[cid] = []
+            turns.append((key, role, content, loc))
+            self.chars += len(content)
+            if self.chars > self.spill_chars:
+                self._spill()
             return
-        turns = self.groups.get(cid)
-        if turns is None:
-            turns = self.groups[cid] = []
-        turns.append((key, role, content, loc))
-        self.chars += len(content)
-        if self.chars > self.spill_chars:
-            self._spill()
-
-    def _row(self, cid: str, key: TurnKey, role: str, content: str, loc: str) -> None:
         order = self.order.get(cid)
         if order is None:
             order = self.order[cid] = len(self.order)
-        if self.in_order and (order, key) < self.last:
-            self.in_order = False  # read back through SQLite's sort instead of as written
-        self.last = (order, key)
+        if self.in_order:
+            last_order, last_key = self.last
+            if order < last_order or (order == last_order and key < last_key):
+                self.in_order = False  # read back through SQLite's sort instead of as written
+            self.last = (order, key)
         self.batch.append((order, key, role, content, loc))
         if len(self.batch) >= BATCH:
             self._flush()
@@ -90,7 +89,7 @@ class Conversations:
         for cid, turns in groups.items():
             turns.sort(key=itemgetter(0))
             for key, role, content, loc in turns:
-                self._row(cid, key, role, content, loc)
+                self.add(cid, key, role, content, loc)
         self._flush()
 
     def _flush(self) -> None:
@@ -108,8 +107,9 @@ class Conversations:
         while size := self.file.read(8):
             yield marshal.loads(self.file.read(int.from_bytes(size, "little")))
 
-    def _sorted(self) -> Iterator[Spilled]:
-        """Every spilled turn by (conversation, key), through an on-disk SQLite index."""
+    def _sorted(self) -> Iterator[list[Spilled]]:
+        """Every spilled turn by (conversation, key), through an on-disk SQLite index, in
+        batches."""
         db = sqlite3.connect("")  # "": a private temporary database on disk
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
@@ -131,10 +131,10 @@ class Conversations:
                                     for r in rows])  # fmt: skip
                 stored += len(rows)
             db.execute("CREATE INDEX turn_order ON turn (conv, kind, num, txt, seq)")
-            query = "SELECT * FROM turn ORDER BY conv, kind, num, txt, seq"
-            for conv, kind, num, txt, seq, role, content, loc in db.execute(query):
-                key = (kind, num if kind == 0 else _read(txt), seq)
-                yield conv, key, role, _read(content), _read(loc)
+            cursor = db.execute("SELECT * FROM turn ORDER BY conv, kind, num, txt, seq")
+            while rows := cursor.fetchmany(BATCH):
+                yield [(conv, (kind, num if kind == 0 else _read(txt), seq), role, _read(content),
+                        _read(loc)) for conv, kind, num, txt, seq, role, content, loc in rows]  # fmt: skip
         finally:
             db.close()
 
@@ -146,18 +146,17 @@ class Conversations:
             return
         self._flush()
         cids = list(self.order)
-        if self.in_order:  # the usual dump: each conversation's rows together, in turn order
-            rows: Iterator[Spilled] = (row for batch in self._batches() for row in batch)
-        else:
-            rows = self._sorted()
+        # the usual dump has each conversation's rows together, in turn order: read as written
+        batches = self._batches() if self.in_order else self._sorted()
         current, turns = -1, []
         try:
-            for conv, key, role, content, loc in rows:
-                if conv != current:
-                    if turns:
-                        yield cids[current], turns
-                    current, turns = conv, []
-                turns.append((key, role, content, loc))
+            for batch in batches:
+                for conv, key, role, content, loc in batch:
+                    if conv != current:
+                        if turns:
+                            yield cids[current], turns
+                        current, turns = conv, []
+                    turns.append((key, role, content, loc))
             if turns:
                 yield cids[current], turns
         finally:
