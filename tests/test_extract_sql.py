@@ -329,3 +329,24 @@ def test_sql_server_script_is_one_clear_reject(tmp_path):
     records, stats = run(tmp_path, script.encode("utf-16"))
     assert records == [] and stats.rejected == {"unsupported_dump": 1}
     assert "SQL Server" in stats.examples["unsupported_dump"][0]["detail"]
+
+
+def test_insert_column_lists_in_another_order_or_a_subset_map_by_name(tmp_path):
+    """Rows reach the layout in the table's column order whatever an INSERT's column list says;
+    a column the list leaves out is NULL."""
+    dump = (
+        "CREATE TABLE t (conversation_id TEXT, turn INTEGER, role TEXT, content TEXT);\n"
+        "INSERT INTO t VALUES('c1',0,'user','hi');\n"
+        "INSERT INTO t (content, role, turn, conversation_id) VALUES('hello','assistant',1,'c1');\n"
+        "INSERT INTO t (role, conversation_id, content) VALUES('user','c2','no turn'),"
+        "('assistant','c2','ok');\n"
+        "INSERT INTO t (conversation_id, content) VALUES('c3','no role');\n"
+    )
+    records, stats = run(tmp_path, dump, layout="long")
+    assert [[(m.role, m.content) for m in r.messages] for r in records] == [
+        [("user", "hi"), ("assistant", "hello")],
+        [("user", "no turn"), ("assistant", "ok")],
+    ]
+    assert stats.rejected == {"unknown_role": 1}
+    (example,) = stats.examples["unknown_role"]
+    assert (example["source"], example["detail"]) == ("dump.sql:stmt 5 row 1", "role None")

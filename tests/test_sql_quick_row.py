@@ -1,4 +1,4 @@
-"""`Dialect.quick_row`, the hand-written reader of plain dump rows, against the row regex it stands
+"""`Dialect.quick_rows`, the hand-written reader of plain dump rows, against the row regex it stands
 in for: wherever it reads a row, the regex reads the same values, separator and end."""
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ rows = st.tuples(
 DIALECTS = [Dialect("mysql", True), Dialect("postgresql", False), Dialect("sqlite", False)]
 
 
+def quick_row(d: Dialect, buf: str, ncols: int) -> tuple[list, str, int] | None:
+    """The one row `quick_rows` reads from `buf` (which holds at most one), its separator and the
+    position after it; None if it reads none."""
+    out: list[list] = []
+    sep, end = d.quick_rows(buf, 0, ncols, out)
+    assert len(out) <= 1 and bool(out) == bool(sep)
+    return (out[0], sep, end) if out else None
+
+
 def regex_row(d: Dialect, buf: str, ncols: int) -> tuple[list, str, int] | None:
     m = d.row_pattern(ncols).match(buf, 0)
     if m is None:
@@ -43,7 +52,7 @@ def regex_row(d: Dialect, buf: str, ncols: int) -> tuple[list, str, int] | None:
 def test_quick_row_reads_what_the_regex_reads(row: tuple[str, int]) -> None:
     buf, ncols = row
     for d in DIALECTS:
-        quick = d.quick_row(buf, 0, ncols)
+        quick = quick_row(d, buf, ncols)
         if quick is not None:
             assert quick == regex_row(d, buf, ncols), (d.name, buf)
 
@@ -57,7 +66,7 @@ def test_quick_row_reads_what_the_regex_reads(row: tuple[str, int]) -> None:
     ],
 )
 def test_dump_rows_take_the_quick_path(dialect: Dialect, row: str, values: list) -> None:
-    quick = dialect.quick_row(row, 0, len(values))
+    quick = quick_row(dialect, row, len(values))
     assert quick is not None and quick[0] == values
     assert quick == regex_row(dialect, row, len(values))
 
@@ -74,4 +83,27 @@ def test_dump_rows_take_the_quick_path(dialect: Dialect, row: str, values: list)
     ],
 )
 def test_other_rows_are_left_to_the_regex(row: str) -> None:
-    assert DIALECTS[0].quick_row(row, 0, 2) is None
+    assert quick_row(DIALECTS[0], row, 2) is None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(rows, min_size=1, max_size=5))
+def test_a_run_of_rows_reads_as_the_regex_reads_each(parts: list[tuple[str, int]]) -> None:
+    """Each row of a run read in one call is what the row regex reads there, and the call stops
+    after a `;` or at a row it does not read (where another call reads nothing)."""
+    ncols = parts[0][1]
+    buf = "".join(p for p, _ in parts)
+    for d in DIALECTS:
+        out: list[list] = []
+        sep, end = d.quick_rows(buf, 0, ncols, out)
+        pos = 0
+        for i, values in enumerate(out):
+            m = d.row_pattern(ncols).match(buf, pos)
+            assert m is not None, (d.name, buf)
+            g = m.groups()
+            assert d.decode_groups(g[:-1]) == values, (d.name, buf)
+            assert g[-1] == ("," if i < len(out) - 1 else sep), (d.name, buf)
+            pos = m.end()
+        assert pos == end, (d.name, buf)
+        if sep != ";":
+            assert d.quick_rows(buf, end, ncols, []) == ("", end), (d.name, buf)

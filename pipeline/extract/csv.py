@@ -208,10 +208,7 @@ class _Reader:
                                               detail=f"expected {ncols} fields, saw {len(present)}",
                                               record={"fields": present})  # fmt: skip
                         else:
-                            row = {
-                                k: v.replace("\r\n", "\n")
-                                for k, v in zip(self.header, values, strict=True)
-                            }
+                            row = [v.replace("\r\n", "\n") for v in values]
                             yield row, f"{self.display}:line {line}"
                         line += span
                     self.bad_fields.clear()

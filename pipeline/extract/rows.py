@@ -17,7 +17,7 @@ location. A configured column missing from the header rejects the whole table as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.config import TabularSource
@@ -58,7 +58,9 @@ _PAIR_Q = re.compile(r"^(?:q|question|user|prompt|human)[_ -]?(\d+)$", re.IGNORE
 _PAIR_A = re.compile(r"^(?:a|answer|assistant|response|gpt|bot)[_ -]?(\d+)$", re.IGNORECASE)
 
 Value = str | None
-Row = tuple[dict[str, Value], str]  # column -> value (None = SQL NULL / missing), location
+# values in header order (None = SQL NULL / missing), location. A list, not a dict by column: a
+# dict per row was a tenth of extracting a big long-layout table
+Row = tuple[Sequence[Value], str]
 
 
 def map_role(raw: str | None, roles: dict[str, str]) -> str | None:
@@ -80,8 +82,22 @@ class Plan:
     """Which columns feed which record fields for one table."""
 
     layout: str
+    header: list[str]
     cols: dict[str, str] = field(default_factory=dict)
     pairs: list[tuple[str, str]] = field(default_factory=list)  # wide: (user col, assistant col)
+
+    def at(self, col: str) -> int:
+        """Index of column `col` in a row (the last of repeated names, as a dict by name had)."""
+        return len(self.header) - 1 - self.header[::-1].index(col)
+
+    def value(self, values: Sequence[Value], fld: str) -> str:
+        """The text of record field `fld` in a row ("" for NULL or an unmapped optional field)."""
+        col = self.cols.get(fld)
+        return _text(values[self.at(col)]) if col is not None else ""
+
+    def by_name(self, values: Sequence[Value]) -> dict[str, Value]:
+        """A row as column -> value, as rejects record it."""
+        return dict(zip(self.header, values, strict=True))
 
 
 def _find(header: list[str], names: Iterable[str]) -> str | None:
@@ -91,7 +107,7 @@ def _find(header: list[str], names: Iterable[str]) -> str | None:
 
 def plan_columns(header: list[str], src: TabularSource) -> Plan:
     """Resolve configured and default column names against the header (MissingColumns if not)."""
-    plan = Plan(src.layout)
+    plan = Plan(src.layout, header)
     configured = dict(src.columns)
     missing: list[str] = []
     if src.layout == "wide":
@@ -141,9 +157,8 @@ def _blank(text: str) -> bool:
     return not text or text.isspace()
 
 
-def _system(values: dict[str, Value], plan: Plan, src: TabularSource) -> list[dict[str, str]]:
-    content = _text(values.get(plan.cols["system"])) if "system" in plan.cols else ""
-    content = content or (src.system or "")
+def _system(values: Sequence[Value], plan: Plan, src: TabularSource) -> list[dict[str, str]]:
+    content = plan.value(values, "system") or (src.system or "")
     return [{"role": "system", "content": content}] if not _blank(content) else []
 
 
@@ -152,31 +167,32 @@ def _wide(values, loc, plan, src, tally, name) -> Dialog | None:
     messages = _system(values, plan, src)
     users = 0
     for ucol, acol in plan.pairs:
-        u, a = _text(values.get(ucol)), _text(values.get(acol))
+        u, a = _text(values[plan.at(ucol)]), _text(values[plan.at(acol)])
         u_blank, a_blank = _blank(u), _blank(a)
         if u_blank and a_blank:
             continue
         if u_blank or a_blank:
             tally.reject("incomplete_pair", loc, detail=f"{ucol if u_blank else acol} is empty",
-                         record={"row": values})  # fmt: skip
+                         record={"row": plan.by_name(values)})  # fmt: skip
             return None
         messages += [{"role": "user", "content": u}, {"role": "assistant", "content": a}]
         users += 1
     if not users:
-        tally.reject("empty_row", loc, detail="no user/assistant text", record={"row": values})
+        tally.reject("empty_row", loc, detail="no user/assistant text",
+                     record={"row": plan.by_name(values)})  # fmt: skip
         return None
     tally.keep()
     return Dialog(id=record_id(loc), messages=messages, source=loc, source_name=name)
 
 
 def _alpaca(values, loc, plan, src, tally, name) -> Dialog | None:
-    instruction = _text(values.get(plan.cols["instruction"]))
-    extra = _text(values.get(plan.cols["input"])) if "input" in plan.cols else ""
-    output = _text(values.get(plan.cols["output"]))
+    instruction = plan.value(values, "instruction")
+    extra = plan.value(values, "input")
+    output = plan.value(values, "output")
     if _blank(instruction) or _blank(output):
         which = "instruction" if _blank(instruction) else "output"
         tally.reject(f"empty_{which}", loc, detail=f"{plan.cols[which]} is empty",
-                     record={"row": values})  # fmt: skip
+                     record={"row": plan.by_name(values)})  # fmt: skip
         return None
     user = f"{instruction}\n\n{extra}" if not _blank(extra) else instruction
     messages = _system(values, plan, src)
@@ -186,10 +202,11 @@ def _alpaca(values, loc, plan, src, tally, name) -> Dialog | None:
 
 
 def _text_row(values, loc, plan, src, tally, name) -> Document | None:
-    text = _text(values.get(plan.cols["text"]))
+    text = plan.value(values, "text")
     if _blank(text):
         tally.reject(
-            "empty_text", loc, detail=f"{plan.cols['text']} is empty", record={"row": values}
+            "empty_text", loc, detail=f"{plan.cols['text']} is empty",
+            record={"row": plan.by_name(values)},
         )
         return None
     tally.keep()
@@ -245,28 +262,30 @@ def _long(rows: Iterable[Row], plan: Plan, src: TabularSource, tally: Tally, nam
     """Group rows by conversation (any order; spilled to disk past a size, see extract.spill),
     then yield one Dialog per conversation."""
     convs = Conversations()
-    c = plan.cols
-    cid_col, role_col, content_col, turn_col = (
-        c["conversation_id"], c["role"], c["content"], c.get("turn"))  # fmt: skip
+    add = convs.add
+    c, at = plan.cols, plan.at
+    cid_col = c["conversation_id"]
+    i_cid, i_role, i_content = at(cid_col), at(c["role"]), at(c["content"])
+    i_turn = at(c["turn"]) if "turn" in c else None
     roles: dict[Value, str | None] = {}  # few distinct raw roles: map each once
     for seq, (values, loc) in enumerate(rows):
-        cid = values.get(cid_col)
-        if cid is None or not cid.strip():
-            tally.reject("no_conversation_id", loc, record={"row": values})
+        cid = values[i_cid]
+        if cid is None or _blank(cid):
+            tally.reject("no_conversation_id", loc, record={"row": plan.by_name(values)})
             continue
-        raw_role = values.get(role_col)
+        raw_role = values[i_role]
         role = roles.get(raw_role, "")
         if role == "":
             role = roles[raw_role] = map_role(raw_role, src.roles)
         if role is None:
-            tally.reject("unknown_role", loc, detail=f"role {raw_role!r}", record={"row": values})
+            tally.reject("unknown_role", loc, detail=f"role {raw_role!r}",
+                         record={"row": plan.by_name(values)})  # fmt: skip
             continue
-        content = _text(values.get(content_col))
-        if _blank(content):
-            tally.reject("empty_content", loc, record={"row": values})
+        content = values[i_content]
+        if content is None or _blank(content):
+            tally.reject("empty_content", loc, record={"row": plan.by_name(values)})
             continue
-        key = _turn_key(values.get(turn_col) if turn_col else None, seq)
-        convs.add(cid, key, role, content, loc)
+        add(cid, _turn_key(values[i_turn] if i_turn is not None else None, seq), role, content, loc)
     for cid, turns in convs:
         # messages as dicts: the Dialog validates them in one pass (a Message each costs 3x more)
         messages = [{"role": "system", "content": src.system}] if src.system else []
@@ -291,7 +310,7 @@ def rows_to_records(
     name: str,
     where: str,
 ) -> Iterator[Dialog | Document]:
-    """Map `rows` (values by column, location) of one table to records per `src.layout`.
+    """Map `rows` (values in `header` order, location) of one table to records per `src.layout`.
 
     `where` names the table for a table-level Reject (missing columns); the rows are then still
     drained so their count appears in the notes."""

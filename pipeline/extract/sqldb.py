@@ -101,10 +101,7 @@ def extract_sql_db(
             for batch in batches:
                 for record in batch:
                     n += 1
-                    values = {
-                        c: _text(v, tally, where) for c, v in zip(header, record, strict=True)
-                    }
-                    yield values, f"{where}:row {n}"
+                    yield [_text(v, tally, where) for v in record], f"{where}:row {n}"
         except Exception as e:  # the connection dropped mid-read: say so and where
             tally.reject("database_error", f"{where}:row {n + 1}",
                          detail=f"{type(e).__name__}: {e}".splitlines()[0])  # fmt: skip

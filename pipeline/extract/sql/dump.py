@@ -62,10 +62,12 @@ def dump_file(
             tally.reject("unsupported_dump", display, detail=MSSQL_HINT)
             return
         created: list[list[str]] = []
+        header: list[str] = []  # the table's columns, fixed at its first row; rows follow it
         binary = 0
 
         def rows() -> Iterator[Row]:
             nonlocal binary
+            picks: dict[tuple[str, ...], list[int | None]] = {}  # other column orders -> header's
             for ev in scanner.events():
                 if ev.kind == "create":
                     created.append(ev.columns or [])
@@ -75,30 +77,41 @@ def dump_file(
                         "malformed_statement", f"{display}:stmt {ev.stmt}", detail=ev.detail
                     )
                     continue
-                loc = f"{display}:stmt {ev.stmt} row {ev.row}"
-                if ev.columns is None:
-                    tally.reject("unknown_columns", loc,
-                                 detail="no CREATE TABLE or column list before this row")  # fmt: skip
-                    continue
-                if len(ev.columns) != len(ev.values):
-                    tally.reject("column_count_mismatch", loc,
-                                 detail=f"{len(ev.columns)} columns, {len(ev.values)} values")  # fmt: skip
-                    continue
-                values = ev.values
-                if BINARY in values:
-                    binary += sum(1 for v in values if v is BINARY)
-                    values = [None if v is BINARY else v for v in values]
-                if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
-                    tally.reject("undecodable_value", loc,
-                                 detail=f"bytes that are not {decoding.encoding} in a text column "
-                                        "(an undeclared legacy dump needs `encoding:`)")  # fmt: skip
-                    continue
-                yield dict(zip(ev.columns, values, strict=True)), loc
+                cols = ev.columns
+                pick = None
+                if cols is not None:
+                    if not header:
+                        header.extend(span.header if span else created[0] if created else cols)
+                    # `INSERT INTO t (b, a) ...`: values by name, as a dict by column would
+                    if cols != header and (pick := picks.get(key := tuple(cols))) is None:
+                        index = {c: i for i, c in enumerate(cols)}  # the last of a repeat
+                        pick = picks[key] = [index.get(h) for h in header]
+                head = f"{display}:stmt {ev.stmt} row "
+                for row_no, values in enumerate(ev.rows, ev.row):
+                    loc = f"{head}{row_no}"
+                    if cols is None:
+                        tally.reject("unknown_columns", loc,
+                                     detail="no CREATE TABLE or column list before this row")  # fmt: skip
+                        continue
+                    if len(cols) != len(values):
+                        tally.reject("column_count_mismatch", loc,
+                                     detail=f"{len(cols)} columns, {len(values)} values")  # fmt: skip
+                        continue
+                    if BINARY in values:
+                        binary += sum(1 for v in values if v is BINARY)
+                        values = [None if v is BINARY else v for v in values]
+                    if fh.dirty and any(isinstance(v, str) and _RAW_BYTE.search(v) for v in values):
+                        tally.reject("undecodable_value", loc,
+                                     detail=f"bytes that are not {decoding.encoding} in a text "
+                                            "column (an undeclared legacy dump needs `encoding:`)")  # fmt: skip
+                        continue
+                    if pick is not None:
+                        values = [None if i is None else values[i] for i in pick]
+                    yield values, loc
 
         gen = rows()
         first = next(gen, None)
         if first is not None:
-            header = list(span.header) if span else created[0] if created else list(first[0])
             yield from rows_to_records(header, chain([first], gen), src, tally, name, display)
         elif span is None and want not in scanner.tables:
             tally.reject("table_not_found", display,
