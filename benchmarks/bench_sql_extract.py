@@ -201,7 +201,7 @@ def worker(mode: str, dump: str, layout: str) -> None:
         with open(dump, "rb") as raw:
             table = TABLES[layout][0]
             events = DumpScanner(DecodedReader(raw, "utf-8"), lambda t: t == table).events()
-            n = sum(len(ev.rows) for ev in events if ev.kind == "rows")
+            n = sum(len(ev.rows) for ev in events if ev.kind in ("rows", "run"))
     else:
         report = Report()
         roles = {"human": "user", "gpt": "assistant"}

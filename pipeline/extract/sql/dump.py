@@ -86,9 +86,13 @@ def dump_file(
                     if cols != header and (pick := picks.get(key := tuple(cols))) is None:
                         index = {c: i for i, c in enumerate(cols)}  # the last of a repeat
                         pick = picks[key] = [index.get(h) for h in header]
-                head = f"{display}:stmt {ev.stmt} row "
-                for row_no, values in enumerate(ev.rows, ev.row):
-                    loc = f"{head}{row_no}"
+                n = len(ev.rows)
+                if ev.kind == "run":  # a one-row statement each
+                    locs = [f"{display}:stmt {s} row 1" for s in range(ev.stmt, ev.stmt + n)]
+                else:
+                    head = f"{display}:stmt {ev.stmt} row "
+                    locs = [f"{head}{r}" for r in range(ev.row, ev.row + n)]
+                for loc, values in zip(locs, ev.rows, strict=True):
                     if cols is None:
                         tally.reject("unknown_columns", loc,
                                      detail="no CREATE TABLE or column list before this row")  # fmt: skip

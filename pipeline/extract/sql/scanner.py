@@ -66,11 +66,12 @@ class Resume:
 @dataclass
 class Event:
     """What the scanner found: rows of a wanted table, a table definition, or a bad statement.
-    Rows come in batches (`rows`: statement `stmt`'s rows numbered from `row` on, each a list
-    of values), as many as one pass over the buffer read: an event per row cost a tenth of
-    extracting a mysqldump, whose INSERTs hold about a thousand rows each."""
+    Rows come in batches, as many as one pass over the buffer read (an event per row cost a
+    tenth of extracting a mysqldump, whose INSERTs hold about a thousand rows each): `rows`
+    holds statement `stmt`'s rows numbered from `row` on, `run` one row of each statement from
+    `stmt` on; a row is a list of values."""
 
-    kind: str  # rows | create | bad
+    kind: str  # rows | run | create | bad
     stmt: int
     table: str = ""
     row: int = 0
@@ -390,18 +391,18 @@ class DumpScanner(SlowPath):
             rx = self._runs[key] = self.dialect.run_pattern(header, ncols)
         decode = self.dialect.decode_groups
         buf, pos, stmt = self.buf, self.pos, self.stmt  # no refill inside a run: kept local
-        try:
-            while (m := rx.match(buf, pos)) is not None:
-                pos = m.end()
-                stmt += 1
-                if not wanted:
-                    continue
+        batch: list[list] = []
+        while (m := rx.match(buf, pos)) is not None:
+            pos = m.end()
+            stmt += 1
+            if wanted:
                 values = decode(m.groups())
                 _mark_binary(values, bin_idx)
-                yield Event("rows", stmt, table, 1, cols, [values])
-        finally:  # also when the consumer stops early
-            self.statements["insert"] = self.statements.get("insert", 0) + stmt - self.stmt
-            self.pos, self.stmt = pos, stmt
+                batch.append(values)
+        self.statements["insert"] = self.statements.get("insert", 0) + stmt - self.stmt
+        first, self.pos, self.stmt = self.stmt + 1, pos, stmt
+        if batch:
+            yield Event("run", first, table, 1, cols, batch)
 
     def _copy(self) -> Iterator[Event]:
         m = self._header(_COPY)
@@ -417,26 +418,34 @@ class DumpScanner(SlowPath):
         self.pos = m.end()
         row_no = 0
         while True:
-            nl = self.buf.find("\n", self.pos)
-            if nl < 0:
+            buf, pos = self.buf, self.pos
+            end = buf.rfind("\n", pos)  # every whole line in the buffer, read in one go
+            if end < 0:
                 if self._fill():
                     continue
                 yield from self._bad(table, "COPY data without its closing \\. line")
-                self.pos = len(self.buf)
+                self.pos = len(buf)
                 return
-            line = self.buf[self.pos : nl]
-            self.pos = nl + 1
-            if line.endswith("\r"):  # data CRs are escaped (\\r), so this is a CRLF file
-                line = line[:-1]
-            if line == "\\.":
+            batch: list[list] = []
+            done = False
+            for line in buf[pos:end].split("\n"):
+                pos += len(line) + 1
+                if line.endswith("\r"):  # data CRs are escaped (\\r), so this is a CRLF file
+                    line = line[:-1]
+                if line == "\\.":
+                    done = True
+                    break
+                row_no += 1
+                if wanted:
+                    fields = line.split("\t")
+                    values = [copy_field(f) for f in fields] if "\\" in line else fields
+                    _mark_binary(values, bin_idx)
+                    batch.append(values)
+            self.pos = pos
+            if batch:
+                yield Event("rows", self.stmt, table, row_no - len(batch) + 1, cols, batch)
+            if done:
                 return
-            row_no += 1
-            if not wanted:
-                continue
-            fields = line.split("\t")
-            values = [copy_field(f) for f in fields] if "\\" in line else fields
-            _mark_binary(values, bin_idx)
-            yield Event("rows", self.stmt, table, row_no, cols, [values])
 
     def _fast_values(self, start: int, end: int) -> list:
         """Values of the row tuple between `start` and `end` (already matched by `Dialect.row`)."""
