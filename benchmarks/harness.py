@@ -122,8 +122,26 @@ def results_path(name: str) -> Path:
     return RESULTS / f"{name}{'.quick' if QUICK else ''}.json"
 
 
+# the packages whose speed the figures depend on, ours and the peers'
+VERSIONED = ("datatrove", "rensa", "datasketch", "trl", "transformers", "tokenizers", "tiktoken",
+             "torch", "peft", "pandas", "pyarrow", "pydantic")  # fmt: skip
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of `VERSIONED` (a peer's new release can move a ratio on its own)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
 def save(name: str, result: dict[str, Any]) -> Path:
-    """`results_path(name)`, with the load, the mode and the time of the run."""
+    """`results_path(name)`, with the load, the mode, the time of the run and the versions."""
     result = {
         "benchmark": name,
         "quick": QUICK,
@@ -133,6 +151,7 @@ def save(name: str, result: dict[str, Any]) -> Path:
         "budget_s": budget(),
         "seconds_total": round(time.monotonic() - STARTED, 1),
         "cut_by_budget": CUT,
+        "versions": versions(),
         **result,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

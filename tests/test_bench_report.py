@@ -28,3 +28,14 @@ def test_table_prefers_the_full_size_run(tmp_path, monkeypatch):
         "bench_train": "bench_train.json",
         "bench_scale": "bench_scale.quick.json",
     }
+
+
+def test_results_record_the_versions_they_were_measured_with(tmp_path, monkeypatch):
+    """A peer's new release can move a ratio by itself, so each results file names the versions."""
+    import json
+
+    monkeypatch.setattr(harness, "RESULTS", tmp_path)
+    saved = json.loads(harness.save("bench_x", {"ratio": 1.0}).read_text())
+    assert saved["versions"]["python"] == sys.version.split()[0]
+    assert saved["versions"]["pydantic"]  # installed with rawtune itself
+    assert saved["ratio"] == 1.0
