@@ -205,7 +205,9 @@ def _text_row(values, loc, plan, src, tally, name) -> Document | None:
     text = plan.value(values, "text")
     if _blank(text):
         tally.reject(
-            "empty_text", loc, detail=f"{plan.cols['text']} is empty",
+            "empty_text",
+            loc,
+            detail=f"{plan.cols['text']} is empty",
             record={"row": plan.by_name(values)},
         )
         return None
