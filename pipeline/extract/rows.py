@@ -86,9 +86,14 @@ class Plan:
     cols: dict[str, str] = field(default_factory=dict)
     pairs: list[tuple[str, str]] = field(default_factory=list)  # wide: (user col, assistant col)
 
+    def __post_init__(self) -> None:
+        # column -> index in a row, built once (looked up per row); the last of repeated names
+        # wins, as it did in a dict by name
+        self._index = {c: i for i, c in enumerate(self.header)}
+
     def at(self, col: str) -> int:
-        """Index of column `col` in a row (the last of repeated names, as a dict by name had)."""
-        return len(self.header) - 1 - self.header[::-1].index(col)
+        """Index of column `col` in a row."""
+        return self._index[col]
 
     def value(self, values: Sequence[Value], fld: str) -> str:
         """The text of record field `fld` in a row ("" for NULL or an unmapped optional field)."""
