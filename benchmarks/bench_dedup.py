@@ -69,12 +69,15 @@ def corpus(n: int, seed: int = 0) -> tuple[list[Dialog], dict[str, str]]:
 
 
 def near_worker(records: Path) -> None:
-    """Child process: NearDedup alone over the records; prints in-process seconds and removals."""
+    """Child process: NearDedup alone over the records; prints in-process seconds and removals.
+    The process is set up as every rawtune process is (collector thresholds, gctune.py)."""
     from pipeline.clean.dedup import NearDedup
     from pipeline.config import DedupConfig
+    from pipeline.gctune import tune_gc
     from pipeline.stage import RejectSink, Report, read_records
     from pipeline.steps import Context
 
+    tune_gc()
     report = Report()
     with RejectSink(report) as sink:  # rawtune's own records reader, as `rawtune clean` reads
         dialogs = list(read_records(records, "clean", sink))

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from pipeline.errors import UserError
+from pipeline.gctune import tune_gc
 
 console = Console(stderr=True)
 
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_gc()
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

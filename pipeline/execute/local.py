@@ -13,10 +13,14 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
+from pipeline.gctune import tune_gc
 
-def one_thread_tokenizers() -> None:
-    """Run in each worker before anything loads a tokenizer."""
+
+def worker_setup() -> None:
+    """Run in each worker before anything loads a tokenizer: one tokenizer thread, and the
+    garbage-collector thresholds every rawtune process uses (gctune.py)."""
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    tune_gc()
 
 
 class LocalBackend:
@@ -27,7 +31,7 @@ class LocalBackend:
     def __enter__(self) -> LocalBackend:
         if self.workers > 1:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=get_context("spawn"), initializer=one_thread_tokenizers
+                self.workers, mp_context=get_context("spawn"), initializer=worker_setup
             )
         return self
 

@@ -13,10 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pipeline.errors import UserError
+from pipeline.gctune import tune_gc
 
 
 def _apply(batch: dict[str, Any], fn: Callable[[Any], Any]) -> dict[str, Any]:
-    """One Ray Data batch of pickled tasks -> their pickled results (order kept by `index`)."""
+    """One Ray Data batch of pickled tasks -> their pickled results (order kept by `index`), in a
+    worker with rawtune's garbage-collector thresholds (gctune.py)."""
+    tune_gc()
     results = [pickle.dumps(fn(pickle.loads(t))) for t in batch["task"]]
     return {"index": batch["index"], "result": results}
 
