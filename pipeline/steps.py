@@ -7,7 +7,8 @@ every drop as a Reject with its reason, so no rule can lose a record silently.
 
 A `GlobalStep` needs to see every record (duplicates): it splits into `key(record)`, computed next
 to the per-record steps on each worker, and `decide(keys)`, run once over the keys of all records
-in input order; streamed in one process (`__call__`) it does both itself.
+in input order. In one process, adjacent global steps run together (`run_global`), as prepare runs
+them across workers: each keys the same batches, then each decides in turn.
 """
 
 from __future__ import annotations
@@ -101,27 +102,44 @@ class GlobalStep(Step):
         raise NotImplementedError
 
     def __call__(self, items: Iterable[Dialog | Document], ctx: Context) -> Iterator[Any]:
-        records = list(items)  # one process: the records are at hand, no spill needed
-        keys = [k for at in range(0, len(records), KEY_BATCH)
-                for k in self.keys(records[at : at + KEY_BATCH])]  # fmt: skip
-        drops = self.decide(
-            keys,
-            [r.id for r in records],
-            [True] * len(records),
-            lambda ix: [records[i] for i in ix],
-        )
-        for i, record in enumerate(records):
-            if i in drops:
-                reason, detail = drops[i]
-                ctx.sink.reject(record, self.stage, reason, detail)
-            else:
-                yield record
+        return run_global([self], items, ctx)
+
+
+def run_global(
+    steps: Sequence[GlobalStep], items: Iterable[Dialog | Document], ctx: Context
+) -> Iterator[Dialog | Document]:
+    """Adjacent global steps in one process, as prepare runs them across workers: every step keys
+    the same batches of the records (so steps can share work done on a batch), then each decides
+    in order, ignoring the records an earlier one dropped. The survivors come out in input order."""
+    records = list(items)  # one process: the records are at hand, no spill needed
+    keys: list[list[Any]] = [[] for _ in steps]
+    for at in range(0, len(records), KEY_BATCH):
+        batch = records[at : at + KEY_BATCH]
+        for step, step_keys in zip(steps, keys, strict=True):
+            step_keys.extend(step.keys(batch))
+    ids = [r.id for r in records]
+    alive = [True] * len(records)
+    for step, step_keys in zip(steps, keys, strict=True):
+        drops = step.decide(step_keys, ids, alive, lambda ix: [records[i] for i in ix])
+        for i, (reason, detail) in sorted(drops.items()):
+            alive[i] = False
+            ctx.sink.reject(records[i], step.stage, reason, detail)
+    yield from (record for record, keep in zip(records, alive, strict=True) if keep)
 
 
 def run_steps(steps: Sequence[Step], items: Iterable[Any], ctx: Context) -> Iterator[Any]:
-    """Chain the steps lazily: each pulls from the one before."""
-    for step in steps:
-        items = step(items, ctx)
+    """Chain the steps lazily: each pulls from the one before; adjacent global steps run together
+    (`run_global`)."""
+    at = 0
+    while at < len(steps):
+        end = at
+        while end < len(steps) and isinstance(steps[end], GlobalStep):
+            end += 1
+        if end > at:
+            items = run_global(steps[at:end], items, ctx)  # type: ignore[arg-type]
+        else:
+            items, end = steps[at](items, ctx), at + 1
+        at = end
     return iter(items)
 
 

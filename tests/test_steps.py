@@ -3,7 +3,7 @@ steps deciding from keys alone the same way whether records are at hand or spill
 
 from __future__ import annotations
 
-from pipeline.clean.dedup import ExactDedup, NearDedup
+from pipeline.clean.dedup import ExactDedup, NearDedup, folded_texts
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document, Message
 from pipeline.stage import RejectSink, Report
@@ -111,3 +111,36 @@ def test_global_steps_ignore_records_dropped_earlier():
     with RejectSink(report) as sink:  # streamed in one process: the same decision
         kept = list(step(records, Context(report, sink)))
     assert [r.id for r in kept] == ["a"]
+
+
+def test_adjacent_global_steps_key_one_batch_and_decide_in_order():
+    """Exact then near over the same records: an exact copy goes to exact dedup, a near copy of a
+    survivor to near dedup, and a record exact dedup dropped never anchors a near cluster."""
+    near_copy = TEXT.replace("old kernels", "unused kernels")
+    records = [
+        chat("a", "Disk space?", TEXT),
+        chat("b", "Disk space?", TEXT),  # exact copy of a
+        chat("c", "Disk space?", near_copy),  # near copy of a (and of b)
+        chat("d", "Something else entirely?", "Use a graphical disk usage analyzer instead."),
+    ]
+    cfg = DedupConfig()
+    report = Report()
+    with RejectSink(report) as sink:
+        kept = list(run_steps([ExactDedup(cfg), NearDedup(cfg)], records, Context(report, sink)))
+    assert [r.id for r in kept] == ["a", "d"]
+    stats = report.stage("clean")
+    assert stats.rejected == {"dedup.exact": 1, "dedup.near": 1}
+    assert stats.examples["dedup.exact"][0]["detail"] == "duplicate of a"
+    assert stats.examples["dedup.near"][0]["detail"].startswith("near-duplicate of a ")
+
+
+def test_the_shared_folded_texts_follow_a_reused_batch_list():
+    """Prepare's record tasks refill one batch list: what the steps share must follow its
+    contents, never the list object."""
+    batch = [chat("a", "Q?", "First answer."), chat("b", "Q?", "Second answer.")]
+    first = list(folded_texts(batch))
+    assert folded_texts(batch) == first
+    batch[1] = chat("c", "Q?", "THIRD answer.")  # same list, same length, another record
+    assert folded_texts(batch) == [first[0], "user: q?\nassistant: third answer."]
+    batch.clear()
+    assert folded_texts(batch) == []

@@ -17,12 +17,19 @@ the per-record steps; (2)-(4) see nothing but band hashes.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipeline.clean.keys import exact_key_bytes, record_text, shingles
-from pipeline.clean.minhash import NO_KEY, band_keys, shingle_hashes_batch, signatures
+from pipeline.clean.keys import (
+    exact_key_bytes,
+    fold,
+    folded_exact_key_bytes,
+    record_text,
+    shingles,
+)
+from pipeline.clean.minhash import NO_KEY, band_keys, folded_shingle_hashes, signatures
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Document
 from pipeline.steps import Drops, GlobalStep
@@ -30,6 +37,27 @@ from pipeline.steps import Drops, GlobalStep
 STAGE = "clean"
 
 Loader = Callable[[Sequence[int]], list[Dialog | Document]]
+
+
+class _FoldedTexts:
+    """`fold(record_text(r))` of each record of the batch last asked for. Both dedup steps key the
+    same batch one after the other (`steps.run_global`, prepare's record tasks), and folding (NFKC,
+    casefold) plus joining the turns was a third of exact dedup's cost: the second step reuses the
+    first's. The batch is recognized by its records' identity, which holding them keeps unique."""
+
+    def __init__(self) -> None:
+        self._records: list[Dialog | Document] = []
+        self._texts: list[str] = []
+
+    def __call__(self, records: Sequence[Dialog | Document]) -> list[str]:
+        same = len(records) == len(self._records) and all(map(operator.is_, records, self._records))
+        if not same:
+            self._records = list(records)
+            self._texts = [fold(record_text(r)) for r in records]
+        return self._texts
+
+
+folded_texts = _FoldedTexts()
 
 
 def _first_of_groups(keys: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,9 +83,13 @@ class ExactDedup(GlobalStep):
     def __init__(self, cfg: DedupConfig) -> None:
         self.cfg = cfg
 
-    def key(self, record: Dialog | Document) -> np.ndarray:
-        key = exact_key_bytes(record_text(record, self.cfg.exact_key))
-        return np.frombuffer(hashlib.blake2b(key, digest_size=16).digest(), np.uint64)
+    def keys(self, records: Sequence[Dialog | Document]) -> list[np.ndarray]:
+        """A 128-bit hash of each record's exact key."""
+        if self.cfg.exact_key == "dialog":  # the folded texts near dedup reads too
+            keys = [folded_exact_key_bytes(t) for t in folded_texts(records)]
+        else:
+            keys = [exact_key_bytes(record_text(r, self.cfg.exact_key)) for r in records]
+        return [np.frombuffer(hashlib.blake2b(k, digest_size=16).digest(), np.uint64) for k in keys]
 
     def decide(
         self, keys: Sequence[np.ndarray], ids: Sequence[str], alive: Sequence[bool], load: Loader
@@ -97,8 +129,8 @@ class NearDedup(GlobalStep):
 
     def _signatures(self, records: Sequence[Dialog | Document]) -> tuple[np.ndarray, np.ndarray]:
         """(signature per record, which records have no shingles)."""
-        flat, offsets = shingle_hashes_batch(
-            [record_text(r) for r in records], self.cfg.word_ngram, self.cfg.cjk_char_ngram
+        flat, offsets = folded_shingle_hashes(
+            folded_texts(records), self.cfg.word_ngram, self.cfg.cjk_char_ngram
         )
         sigs = signatures(flat, offsets, self.cfg.num_perm, self.cfg.seed)
         return sigs, offsets[1:] == offsets[:-1]

@@ -155,7 +155,11 @@ def exact_key_bytes(text: str) -> bytes:
     """`exact_key` as UTF-8, the form dedup hashes, built in numpy: every non-`\\w` character a
     space, then each space kept only right after a word character and before the last one. The
     regex findall (or bytes.split) made one object per word, 2.5x the cost over real dialogs."""
-    folded = fold(text)
+    return folded_exact_key_bytes(fold(text))
+
+
+def folded_exact_key_bytes(folded: str) -> bytes:
+    """`exact_key_bytes` of a text already folded (`fold`)."""
     if folded.isascii():
         chars = np.frombuffer(folded.encode().translate(_ASCII_WORD_BYTES), np.uint8)
         return _word_runs(chars).tobytes()

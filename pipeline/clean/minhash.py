@@ -158,7 +158,13 @@ def shingle_hashes_batch(
     with offsets: text i's are `flat[offsets[i]:offsets[i + 1]]`. The folded texts are joined by
     a newline (never part of a unit) and hashed in a few numpy passes per group of texts, since a
     pass per text cost more in numpy's per-call overhead than in the work itself."""
-    folded = [fold(t) for t in texts]
+    return folded_shingle_hashes([fold(t) for t in texts], word_n, char_n)
+
+
+def folded_shingle_hashes(
+    folded: Sequence[str], word_n: int, char_n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_hashes_batch` of texts already folded (`keys.fold`)."""
     counts = np.zeros(len(folded), np.int64)
     parts: list[tuple[list[int], np.ndarray, np.ndarray]] = []
     for group in _chunks(folded, _CHUNK_CHARS):
