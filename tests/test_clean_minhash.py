@@ -15,10 +15,11 @@ from conftest import real_data
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rensa import RMinHash
 
 from pipeline.clean.dedup import NearDedup
 from pipeline.clean.keys import record_text, shingles
-from pipeline.clean.minhash import band_keys, shingle_hashes
+from pipeline.clean.minhash import band_keys, shingle_hashes, signatures
 from pipeline.config import DedupConfig
 from pipeline.records import Dialog, Message
 from pipeline.sharegpt import iter_dialogs
@@ -188,3 +189,20 @@ def test_signature_estimates_jaccard_as_well_as_datasketch(pairs):
     theirs = [abs(ma.jaccard(mb) - j) for j, _, _, ma, mb in pairs]
     assert np.mean(ours) <= 1.25 * np.mean(theirs), (np.mean(ours), np.mean(theirs))
     assert abs(np.mean([float(np.mean(a == b)) - j for j, a, b, _, _ in pairs])) < 0.01  # unbiased
+
+
+@pytest.mark.parametrize("rows", [0, 1, 2047, 2048, 5000])
+def test_signatures_in_one_thread_sized_calls_equal_one_call(rows):
+    """`signatures` cuts its rows into calls rensa runs on one thread; the minima are those of one
+    call over every row, across the cuts too."""
+    rng = np.random.default_rng(rows)
+    offsets = np.zeros(rows + 1, np.int64)
+    np.cumsum(rng.integers(0, 40, rows), out=offsets[1:])
+    flat = rng.integers(0, 2**63, offsets[-1], dtype=np.uint64)
+    got = signatures(flat, offsets, 112, 1)
+    assert got.shape == (rows, 112)
+    if rows:
+        whole = RMinHash.digest_matrix_from_flat_token_hashes(
+            flat, offsets.astype(np.uint64), 112, 1
+        )
+        assert (got == np.asarray(whole.to_rows(), np.uint32)).all()

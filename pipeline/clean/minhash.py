@@ -17,6 +17,7 @@ more than this whole vectorized pass.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 
@@ -215,13 +216,26 @@ def shingle_hashes(text: str, word_n: int, char_n: int) -> np.ndarray:
     return shingle_hashes_batch([text], word_n, char_n)[0]
 
 
+# rensa hashes a call's rows on rayon threads from RENSA_DOC_PAR_BATCH_SIZE rows on (default 256,
+# at most 2048). rawtune runs its own worker processes, and on 2 cores those threads were no faster
+# than one (0.07 s vs 0.09 s for 11k dialogs in 256-row batches) and sometimes stalled a whole
+# process's first call for 0.2 s; so calls stay below the largest threshold, set unless the user
+# set one.
+os.environ.setdefault("RENSA_DOC_PAR_BATCH_SIZE", "2048")
+_ONE_THREAD_ROWS = 2047
+
+
 def signatures(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """rensa's R-MinHash of each text's shingle hashes (`shingle_hashes_batch`'s flat and offsets),
-    in one call: a (texts, num_perm) uint32 array of minima."""
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
-        flat, offsets.astype(np.uint64), num_perm, seed
-    )
-    return np.asarray(matrix.to_rows(), np.uint32).reshape(len(offsets) - 1, num_perm)
+    a few thousand texts per call: a (texts, num_perm) uint32 array of minima."""
+    parts = []
+    for at in range(0, max(len(offsets) - 1, 1), _ONE_THREAD_ROWS):
+        cut = offsets[at : at + _ONE_THREAD_ROWS + 1]
+        matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+            flat[cut[0] : cut[-1]], (cut - cut[0]).astype(np.uint64), num_perm, seed
+        )
+        parts.append(np.asarray(matrix.to_rows(), np.uint32).reshape(len(cut) - 1, num_perm))
+    return np.concatenate(parts)
 
 
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
