@@ -53,6 +53,7 @@ MOJIBAKE = [
     "ä¸\xadæ–‡ mixed",
 ]
 PLAIN = ["plain ASCII text", "数据清洗，不要改。", "café naïve résumé", "emoji 🙂 — dash “curly”"]
+MOJIBAKE_ALPHABET = "".join(sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
 
 
 def slow_symbol_ratio(text: str) -> float:
@@ -165,6 +166,32 @@ def test_ftfy_gate_on_multi_line_text(lines):
         assert _ftfy_may_change(text)
 
 
+def regex_gate(text: str) -> bool:
+    """The ftfy gate as the regexes define it (the code checks tables of the same classes)."""
+    if _FTFY_TRIGGER.search(text):
+        return True
+    if not _MOJIBAKE_SEQ.search(text):
+        return False
+    lines = text.split("\n")
+    return any(
+        is_bad(line if i == len(lines) - 1 else line + "\n")
+        for i, line in enumerate(lines)
+        if not line.isascii() and _MOJIBAKE_SEQ.search(line)
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(MOJIBAKE_ALPHABET + "aZ \n.数🙂é\x85\x1bŒÃ\ud83d"))
+        | st.characters(),
+        max_size=30,
+    )
+)
+def test_ftfy_gate_tables_equal_its_regexes(text):
+    assert _ftfy_may_change(text) == (not text.isascii() and regex_gate(text) or "\x1b" in text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab_1 \t\n\x1c\x85\u2028\u3000,。数")), max_size=40))
 def test_symbol_ratio_equals_its_definition_on_spaces_and_symbols(text):
@@ -230,9 +257,6 @@ def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
     assert joined == match_key("\n".join(texts))
     for t, s in zip(texts, starts, strict=True):
         assert joined[s : s + len(match_key(t))] == match_key(t)
-
-
-MOJIBAKE_ALPHABET = "".join(sorted({c for c in BADNESS_RE.pattern if ord(c) > 0x7F}))
 
 
 @settings(max_examples=1500, deadline=None)

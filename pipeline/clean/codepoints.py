@@ -21,11 +21,20 @@ WORD = np.zeros(0x110000, bool)  # `\w` as Python's str regexes see it
 SPACE = np.zeros(0x110000, bool)  # `\s` (= str.isspace)
 CJK_CHAR = np.zeros(0x110000, bool)  # one of CJK
 _READY = np.zeros(0x110000 // _BLOCK, bool)
-_CLASSES = (
+_CLASSES = [
     (WORD, re.compile(r"\w")),
     (SPACE, re.compile(r"\s")),
     (CJK_CHAR, re.compile(f"[{CJK}]")),
-)
+]
+
+
+def class_table(pattern: str) -> np.ndarray:
+    """A lookup table for one more one-character regex class, filled like the ones above: which
+    code points `pattern` matches."""
+    table = np.zeros(0x110000, bool)
+    _CLASSES.append((table, re.compile(pattern)))
+    _fill_one(table, _CLASSES[-1][1], np.flatnonzero(_READY).tolist())  # blocks already filled
+    return table
 
 
 def code_points(text: str) -> np.ndarray:
@@ -43,9 +52,13 @@ def code_points(text: str) -> np.ndarray:
 
 
 def _fill(blocks: list[int]) -> None:
+    for table, pattern in _CLASSES:
+        _fill_one(table, pattern, blocks)
+    _READY[blocks] = True
+
+
+def _fill_one(table: np.ndarray, pattern: re.Pattern[str], blocks: list[int]) -> None:
     for block in blocks:
         first = block * _BLOCK
         chars = "".join(map(chr, range(first, first + _BLOCK)))
-        for table, pattern in _CLASSES:
-            table[[first + m.start() for m in pattern.finditer(chars)]] = True
-        _READY[block] = True
+        table[[first + m.start() for m in pattern.finditer(chars)]] = True
