@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from pipeline.clean.keys import (
     _QUOTES,
     _SPACE_BY_CJK,
+    JoinedKey,
     _ngrams,
     exact_key,
     fold,
     is_cjk,
-    join_keys,
     match_key,
     match_key_with_map,
     shingles,
@@ -246,17 +246,38 @@ def test_match_key_with_map_equals_its_definition(text):
     assert key == match_key(text)
 
 
-@settings(max_examples=300, deadline=None)
+def join_keys(keys: list[str]) -> tuple[str, list[int]]:
+    """The texts' own keys in order, one space between two unless one side is CJK, and where
+    each starts: what JoinedKey must equal."""
+    out: list[str] = []
+    starts: list[int] = []
+    size = 0
+    for key in keys:
+        if key and size and not (is_cjk(out[-1][-1]) or is_cjk(key[0])):
+            out.append(" ")
+            size += 1
+        starts.append(size)
+        if key:
+            out.append(key)
+            size += len(key)
+    return "".join(out), starts
+
+
+@settings(max_examples=1000, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.sampled_from(list("ab '\n\t数据，ß¨\u3000")), max_size=12), max_size=5
+        st.text(
+            alphabet=st.sampled_from(list("aB '`\n\t\x1c\x0b\x85数据，ß¨\u3000’ﬁ")), max_size=12
+        ),
+        max_size=6,
     )
 )
-def test_joined_keys_equal_the_key_of_the_joined_texts(texts):
-    joined, starts = join_keys([match_key(t) for t in texts])
-    assert joined == match_key("\n".join(texts))
-    for t, s in zip(texts, starts, strict=True):
-        assert joined[s : s + len(match_key(t))] == match_key(t)
+def test_joined_key_equals_the_key_of_the_joined_texts_and_places_each(texts):
+    keys = [match_key(t) for t in texts]
+    joined, starts = join_keys(keys)
+    key = JoinedKey(texts)
+    assert key.text == joined == match_key("\n".join(texts))
+    assert key.spans() == (starts, [s + len(k) for s, k in zip(starts, keys, strict=True)])
 
 
 @settings(max_examples=1500, deadline=None)

@@ -91,29 +91,62 @@ def match_key(text: str) -> str:
     return key if key.isascii() else _SPACE_BY_CJK.sub("", key)  # lookarounds at every space
 
 
-def join_keys(keys: list[str]) -> tuple[str, list[int]]:
-    """`match_key("\\n".join(texts))` from the texts' own keys (whitespace between them is one
-    space, none next to CJK), and where each key starts in it."""
-    out: list[str] = []
-    starts: list[int] = []
-    size = 0
-    for key in keys:
-        if key and size and not (is_cjk(out[-1][-1]) or is_cjk(key[0])):
-            out.append(" ")
-            size += 1
-        starts.append(size)
-        if key:
-            out.append(key)
-            size += len(key)
-    return "".join(out), starts
+# ASCII whitespace (str.isspace, what str.split splits on) made a space; every other byte kept
+_ASCII_BLANKS = bytes(32 if chr(c).isspace() else c for c in range(128)) + bytes(range(128, 256))
+
+
+class JoinedKey:
+    """`match_key("\\n".join(texts))` built in numpy passes instead of a split into words (an
+    object per word was most of the slop rules' cost), and on request where each text's own key
+    lies in it: the keys in order, one space between two unless one side is CJK. Each text is
+    folded alone, so ASCII turns keep the fast path (folding is per character, so the joined fold
+    is the same)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.folded = [fold(t) for t in texts]
+        joined = "\n".join(self.folded)
+        if joined.isascii():
+            cp = np.frombuffer(joined.encode("ascii").translate(_ASCII_BLANKS), np.uint8)
+            self.keep = _run_mask(cp != 32)
+            self.text = cp[self.keep].tobytes().decode("ascii")
+        else:
+            cp = code_points(joined)
+            self.keep, space = _key_mask(cp)
+            self.text = _key_text(cp, space, self.keep)
+
+    def spans(self) -> tuple[list[int], list[int]]:
+        """(start, end) of each text's key in `text`; an empty key sits where the keys before it
+        end. Counted over the kept characters between the texts' first and last non-spaces."""
+        starts: list[int] = []
+        ends: list[int] = []
+        size = at = begin = 0  # key length so far, characters of the join counted, text start
+        for f in self.folded:
+            lead = len(f) - len(f.lstrip())  # lstrip/rstrip strip str.isspace, as `\s` is
+            if lead < len(f):
+                first, last = begin + lead, begin + len(f.rstrip())
+                start = size + int(np.count_nonzero(self.keep[at:first]))
+                size = start + int(np.count_nonzero(self.keep[first:last]))
+                at = last
+            else:
+                start = size
+            starts.append(start)
+            ends.append(size)
+            begin += len(f) + 1
+        return starts, ends
 
 
 def match_key_with_map(text: str) -> tuple[str, list[int]]:
-    """`match_key` plus, per key character, the index of the original character it came from:
-    the folded text's non-space characters, and the first space of each run between two of them
-    that are not CJK, found in numpy (a loop per character was most of the filler cut's cost)."""
+    """`match_key` plus, per key character, the index of the original character it came from,
+    found in numpy (a loop per character was most of the filler cut's cost)."""
     folded, index = fold_with_map(text)
     cp = code_points(folded)
+    keep, space = _key_mask(cp)
+    return _key_text(cp, space, keep), index[keep].tolist()
+
+
+def _key_mask(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which code points of a folded text are in its match key, which are whitespace): the
+    non-space characters, and the first space of each run between two of them that are not CJK."""
     space = SPACE[cp]
     keep = ~space
     words = np.flatnonzero(keep)
@@ -121,18 +154,20 @@ def match_key_with_map(text: str) -> tuple[str, list[int]]:
         first = space.copy()
         first[1:] &= keep[:-1]  # a space right after a non-space: where a run starts
         first[: words[0]] = first[words[-1] :] = False  # none before the first or after the last
-        if not folded.isascii():
+        if cp.dtype != np.uint8:  # only non-ASCII text can hold CJK
             at = np.flatnonzero(first)
             after = words[np.searchsorted(words, at)]  # the non-space that ends each run
             first[at[CJK_CHAR[cp[at - 1]] | CJK_CHAR[cp[after]]]] = False
         keep |= first
+    return keep, space
+
+
+def _key_text(cp: np.ndarray, space: np.ndarray, keep: np.ndarray) -> str:
+    """The kept code points as a string, each kept whitespace character a plain space."""
     chars = np.where(space, cp.dtype.type(32), cp)[keep].tobytes()
-    key = (
-        chars.decode("ascii")
-        if cp.dtype == np.uint8
-        else chars.decode("utf-32-le", "surrogatepass")
-    )
-    return key, index[keep].tolist()
+    if cp.dtype == np.uint8:
+        return chars.decode("ascii")
+    return chars.decode("utf-32-le", "surrogatepass")
 
 
 def is_word_char(ch: str) -> bool:
@@ -175,13 +210,18 @@ def folded_exact_key_bytes(folded: str) -> bytes:
 
 def _word_runs(chars: np.ndarray) -> np.ndarray:
     """The runs of non-space characters joined by one space (chars: code points, 32 = space)."""
-    word = chars != 32
-    if not len(word) or not word.any():
-        return chars[:0]
+    return chars[_run_mask(chars != 32)]
+
+
+def _run_mask(word: np.ndarray) -> np.ndarray:
+    """Which characters the runs of `word` characters joined by one space keep: every word
+    character, and the first non-word character after each run but the last."""
     keep = word.copy()
+    if not keep.any():
+        return keep
     keep[1:] |= word[:-1]  # the first space after each word character
     keep[len(word) - int(np.argmax(word[::-1])) :] = False  # nothing after the last word
-    return chars[keep]
+    return keep
 
 
 def shingles(text: str, word_n: int, char_n: int) -> set[str]:

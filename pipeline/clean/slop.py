@@ -20,9 +20,9 @@ from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 from pydantic import ValidationError
 
 from pipeline.clean.keys import (
+    JoinedKey,
     fold,
     is_word_char,
-    join_keys,
     match_key,
     match_key_with_map,
     units,
@@ -112,14 +112,17 @@ class Matcher:
         """`find` of each text, and how many style phrases `find("\\n".join(texts))` has, from one
         automaton pass over the joined key (the style score reads the joined turns; scanning
         them again was a third of the slop cost). A phrase across two turns counts only there."""
-        keys = [match_key(t) for t in texts]
-        joined, starts = join_keys(keys)
         found: list[dict[str, list[str]]] = [{} for _ in texts]
+        key = JoinedKey(texts)
+        hits = list(self.hits(key.text))
+        if not hits:  # most dialogs: no turn's place is needed
+            return found, 0
+        starts, ends = key.spans()
         style = 0
-        for start, end, tier, phrase in self.hits(joined):
+        for start, end, tier, phrase in hits:
             style += tier == "style"
             i = bisect.bisect_right(starts, start) - 1
-            if end <= starts[i] + len(keys[i]):
+            if end <= ends[i]:
                 found[i].setdefault(tier, []).append(phrase)
         return found, style
 
