@@ -22,6 +22,7 @@ from pipeline.clean.keys import (
     _SPACE_BY_CJK,
     JoinedKey,
     _ngrams,
+    count_units,
     exact_key,
     fold,
     is_cjk,
@@ -244,6 +245,12 @@ def test_match_key_with_map_equals_its_definition(text):
     key, where = match_key_with_map(text)
     assert (key, where) == slow_match_key_with_map(text)
     assert key == match_key(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9_ '’`\n.-数据カ・゠한ß¨ﬁ\u3000é")), max_size=40))
+def test_count_units_equals_the_number_of_units(text):
+    assert count_units(text) == len(units(text))
 
 
 def join_keys(keys: list[str]) -> tuple[str, list[int]]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.clean.codepoints import SPACE, WORD, code_points
 from pipeline.clean.fences import prose
-from pipeline.clean.keys import units
+from pipeline.clean.keys import count_units, units
 from pipeline.config import QualityConfig
 from pipeline.records import Dialog, Document, Message
 from pipeline.stage import RejectSink, StageStats
@@ -105,7 +105,7 @@ class Length(Filter):
             return False, "quality.too_short"
         if n > self.cfg.max_chars:
             return False, "quality.too_long"
-        if isinstance(record, Document) and len(units(text)) < self.cfg.doc_min_words:
+        if isinstance(record, Document) and count_units(text) < self.cfg.doc_min_words:
             return False, "quality.too_few_words"
         return True
 

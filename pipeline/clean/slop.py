@@ -21,11 +21,11 @@ from pydantic import ValidationError
 
 from pipeline.clean.keys import (
     JoinedKey,
+    count_units,
     fold,
     is_word_char,
     match_key,
     match_key_with_map,
-    units,
 )
 from pipeline.config import SlopConfig, SlopPhrase
 from pipeline.errors import UserError
@@ -200,7 +200,7 @@ class SlopStep:
             text = "\n".join(m.content for m in messages if m.role in self.cfg.roles)
             n_style = len(self.matcher.find(text).get("style", []))
         if n_style:
-            words = len(units("\n".join(m.content for m in messages if m.role in self.cfg.roles)))
+            words = count_units("\n".join(m.content for m in messages if m.role in self.cfg.roles))
             score = n_style * 1000 / max(words, self.cfg.style_min_words)
             if score > self.cfg.style_max_per_1000_words:
                 detail = f"{n_style} style phrases in {words} words ({score:.1f} per 1000)"
