@@ -22,7 +22,6 @@ from pipeline.clean.keys import (
     _SPACE_BY_CJK,
     JoinedKey,
     _ngrams,
-    count_units,
     exact_key,
     fold,
     is_cjk,
@@ -31,6 +30,7 @@ from pipeline.clean.keys import (
     shingles,
     units,
 )
+from pipeline.clean.minhash import count_units
 from pipeline.clean.normalize import (
     _FTFY,
     _FTFY_TRIGGER,

@@ -181,18 +181,6 @@ def units(text: str) -> list[str]:
     return _WORDS.findall(folded) if folded.isascii() else _UNITS.findall(folded)
 
 
-def count_units(text: str) -> int:
-    """`len(units(text))` counted in numpy without making the words, for long text: every CJK
-    character, plus the runs of other word characters, less the apostrophes that join two runs
-    (`don't` is one word)."""
-    cp = code_points(fold(text))
-    cjk = CJK_CHAR[cp]
-    word = WORD[cp] & ~cjk
-    runs = int(np.count_nonzero(word[1:] & ~word[:-1])) + bool(len(word) and word[0])
-    joins = int(np.count_nonzero((cp[1:-1] == 39) & word[:-2] & word[2:]))
-    return int(np.count_nonzero(cjk)) + runs - joins
-
-
 def exact_key(text: str) -> str:
     """Folded, punctuation stripped, whitespace collapsed: the exact-duplicate key."""
     return exact_key_bytes(text).decode("utf-8", "surrogatepass")

@@ -115,6 +115,12 @@ def _units(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return cp, start, end, cjk[start]
 
 
+def count_units(text: str) -> int:
+    """`len(keys.units(text))` without making the words: the units' starts found as for hashing,
+    for long text (the style score, the document word minimum)."""
+    return len(_units(fold(text))[1])
+
+
 def _ngrams(
     units: np.ndarray, start: np.ndarray, width: np.ndarray, widths: list[int]
 ) -> np.ndarray:

@@ -15,7 +15,8 @@ import numpy as np
 
 from pipeline.clean.codepoints import SPACE, WORD, code_points
 from pipeline.clean.fences import prose
-from pipeline.clean.keys import count_units, units
+from pipeline.clean.keys import units
+from pipeline.clean.minhash import count_units
 from pipeline.config import QualityConfig
 from pipeline.records import Dialog, Document, Message
 from pipeline.stage import RejectSink, StageStats

@@ -21,12 +21,12 @@ from pydantic import ValidationError
 
 from pipeline.clean.keys import (
     JoinedKey,
-    count_units,
     fold,
     is_word_char,
     match_key,
     match_key_with_map,
 )
+from pipeline.clean.minhash import count_units
 from pipeline.config import SlopConfig, SlopPhrase
 from pipeline.errors import UserError
 from pipeline.records import Dialog, Document, Message
